@@ -1,0 +1,109 @@
+# pam_apikey — see README.md.  `make check` installs what the tests need
+# (as root, on Debian), builds, and runs every test.
+
+PREFIX        ?= /usr
+SBINDIR       ?= $(PREFIX)/sbin
+SYSCONFDIR    ?= /etc
+LOCALSTATEDIR ?= /var
+PAMDIR        ?= $(shell pkg-config --variable=libdir pam 2>/dev/null || echo /lib)/security
+DESTDIR       ?=
+
+HELPER_PATH   ?= $(SBINDIR)/apikey-helper
+DB_PATH       ?= $(LOCALSTATEDIR)/lib/pam_apikey/keys.db
+PEPPER_PATH   ?= $(SYSCONFDIR)/pam_apikey/pepper
+
+CC        ?= cc
+B         := build
+PKGS      := libsodium sqlite3
+WARNINGS  := -Wall -Wextra -Wconversion -Wshadow -Wformat=2 -Wstrict-prototypes \
+             -Wmissing-prototypes -Wvla -Werror \
+             -Wno-format-truncation
+HARDEN    := -O2 -D_FORTIFY_SOURCE=2 -fstack-protector-strong \
+             -fstack-clash-protection -fcf-protection
+CFLAGS    ?= -g
+ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARNINGS) $(HARDEN) $(CFLAGS) -Ihelper -I$(B) \
+             -DAPIKEY_HELPER_PATH='"$(HELPER_PATH)"' \
+             -DAPIKEY_DB_PATH='"$(DB_PATH)"' \
+             -DAPIKEY_PEPPER_PATH='"$(PEPPER_PATH)"'
+LINK_HARDEN := -Wl,-z,relro,-z,now -Wl,--as-needed
+LIBS      := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcidr -lz
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+
+# shared by apikey-helper and apikeyctl (and the unit tests)
+CORE_SRC  := helper/keyfmt.c helper/request.c helper/cidr.c helper/when.c \
+             helper/safefile.c helper/secret.c helper/store.c helper/policy.c \
+             helper/verify.c helper/text.c helper/json.c helper/rules.c \
+             helper/pak.c
+CTL_SRC   := helper/ctl.c helper/ctl_create.c helper/ctl_show.c \
+             helper/ctl_edit.c helper/ctl_verify.c
+MODULE_SRC := pam_apikey/pam_apikey.c pam_apikey/spawn.c pam_apikey/options.c \
+             helper/keyfmt.c helper/request.c
+SCHEMA    := $(sort $(wildcard schema/[0-9]*.sql))
+
+CORE_OBJ  := $(CORE_SRC:%.c=$(B)/%.o) $(B)/schema.o
+CTL_OBJ   := $(CTL_SRC:%.c=$(B)/%.o)
+MODULE_OBJ := $(MODULE_SRC:%.c=$(B)/pic/%.o)
+
+PROGRAMS  := $(B)/apikey-helper $(B)/apikeyctl $(B)/pam_apikey.so
+TEST_BINS := $(B)/unit-tests $(B)/pam-test
+
+.PHONY: all check test deps install uninstall clean format
+all: $(PROGRAMS)
+
+$(B)/%.o: %.c $(wildcard helper/*.h) | $(B)
+	@mkdir -p $(dir $@)
+	@echo "  CC $@"; $(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -fPIE -c $< -o $@
+
+$(B)/pic/%.o: %.c $(wildcard helper/*.h pam_apikey/*.h) | $(B)
+	@mkdir -p $(dir $@)
+	@echo "  CC $@"; $(CC) $(ALL_CFLAGS) -fPIC -c $< -o $@
+
+$(B)/schema.c: schema/embed.sh $(SCHEMA) | $(B)
+	sh schema/embed.sh $(SCHEMA) > $@
+
+$(B)/schema.o: $(B)/schema.c
+	@echo "  CC $@"; $(CC) $(ALL_CFLAGS) -fPIE -c $< -o $@
+
+$(B)/apikey-helper: $(B)/helper/helper.o $(CORE_OBJ)
+	@echo "  CC $@"; $(CC) $(ALL_CFLAGS) -pie $(LINK_HARDEN) $^ $(LIBS) -o $@
+
+$(B)/apikeyctl: $(CTL_OBJ) $(CORE_OBJ)
+	@echo "  CC $@"; $(CC) $(ALL_CFLAGS) -pie $(LINK_HARDEN) $^ $(LIBS) -o $@
+
+# links libpam (and zlib's crc32) only: no sqlite, no libsodium in sshd
+$(B)/pam_apikey.so: $(MODULE_OBJ) pam_apikey/pam_apikey.map
+	@echo "  CC $@"; $(CC) $(ALL_CFLAGS) -shared $(LINK_HARDEN) \
+	  -Wl,--version-script=pam_apikey/pam_apikey.map $(MODULE_OBJ) -lpam -lz -o $@
+
+$(B)/unit-tests: tests/unit/*.c $(CORE_OBJ) | $(B)
+	@echo "  CC $@"; $(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -Itests/unit -fPIE -pie $(LINK_HARDEN) \
+	  tests/unit/*.c $(CORE_OBJ) $(LIBS) -o $@
+
+$(B)/pam-test: tests/pam/pam-test.c | $(B)
+	@echo "  CC $@"; $(CC) $(ALL_CFLAGS) -fPIE -pie $(LINK_HARDEN) $< -lpam -o $@
+
+$(B):
+	mkdir -p $(B)
+
+deps:
+	sh tests/install-deps.sh
+
+check: deps
+	$(MAKE) all $(TEST_BINS)
+	sh tests/run.sh
+
+install: all
+	install -d -m 0755 $(DESTDIR)$(SBINDIR) $(DESTDIR)$(PAMDIR)
+	install -m 4755 $(B)/apikey-helper $(DESTDIR)$(HELPER_PATH)
+	install -m 0755 $(B)/apikeyctl $(DESTDIR)$(SBINDIR)/apikeyctl
+	install -m 0644 $(B)/pam_apikey.so $(DESTDIR)$(PAMDIR)/pam_apikey.so
+
+uninstall:
+	rm -f $(DESTDIR)$(HELPER_PATH) $(DESTDIR)$(SBINDIR)/apikeyctl \
+	  $(DESTDIR)$(PAMDIR)/pam_apikey.so
+
+format:
+	clang-format -i helper/*.[ch] pam_apikey/*.[ch] tests/unit/*.[ch] tests/pam/*.c
+
+clean:
+	rm -rf $(B)

@@ -1,0 +1,74 @@
+/* apikeyctl: what its command files share. */
+#ifndef APIKEY_CTL_H
+#define APIKEY_CTL_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdnoreturn.h>
+#include <time.h>
+
+#include "record.h"
+#include "store.h"
+
+/* exit statuses */
+#define EXIT_REFUSED 1 /* also: any error */
+#define EXIT_USAGE 2
+
+/* the options every command takes */
+// clang-format off
+#define COMMON_OPTIONS \
+	{"db", required_argument, NULL, 'D'}, \
+	{"pepper", required_argument, NULL, 'P'}, \
+	{"help", no_argument, NULL, 'h'}
+// clang-format on
+
+struct ctl {
+	const char *command;
+	const char *db;
+	const char *pepper;
+};
+
+/* Handles a COMMON_OPTIONS letter; false if opt is not one of them. */
+bool ctl_common_option(struct ctl *ctl, int opt, const char *arg);
+
+/* Prints the usage text of ctl->command (or all) to stderr, exits 2. */
+noreturn void ctl_usage(const struct ctl *ctl, const char *problem, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Creates pepper and store if missing (never replacing either). */
+void ctl_initialise(const struct ctl *ctl, bool quiet);
+
+/* Opens the store for management, or exits with the reason. */
+struct store *ctl_open_store(const struct ctl *ctl, enum store_mode mode);
+
+/* Loads the pepper or exits with the reason. */
+void ctl_load_pepper(const struct ctl *ctl, unsigned char pepper[PEPPER_LEN]);
+
+/* Finds REF (key id or USER/NAME) or exits with the reason. */
+void ctl_find(const struct ctl *ctl, struct store *s, const char *ref,
+	      struct key_record *rec);
+
+/* Exits with the store's error after rolling back. */
+noreturn void ctl_store_failed(struct store *s, const char *what);
+
+/* Reads an --expires value or exits with the reason. */
+time_t ctl_expiry(const char *text, time_t now);
+
+/* Checks a name/description or exits with the reason. */
+void ctl_check_name(const char *name);
+void ctl_check_description(const char *description);
+
+int ctl_init(struct ctl *ctl, int argc, char **argv);
+int ctl_create(struct ctl *ctl, int argc, char **argv);
+int ctl_list(struct ctl *ctl, int argc, char **argv);
+int ctl_show(struct ctl *ctl, int argc, char **argv);
+int ctl_edit(struct ctl *ctl, int argc, char **argv);
+int ctl_delete(struct ctl *ctl, int argc, char **argv);
+int ctl_verify(struct ctl *ctl, int argc, char **argv);
+
+/* output (ctl_show.c) */
+void print_key_json(FILE *out, const struct key_record *rec, const char *key);
+void print_key_text(FILE *out, const struct key_record *rec, time_t now);
+
+#endif

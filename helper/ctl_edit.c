@@ -1,0 +1,209 @@
+/* apikeyctl edit and delete.  The key string never changes. */
+#include <err.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "rules.h"
+
+enum rule_action { ADD_ALLOW, ADD_DENY, REMOVE, DISABLE, ENABLE };
+
+struct rule_change {
+	enum rule_action action;
+	const char *cidr;
+};
+
+struct edit_args {
+	const char *ref, *name, *description, *expires;
+	bool never_expire;
+	size_t change_count;
+	struct rule_change changes[RULES_MAX * 2];
+};
+
+static void add_change(const struct ctl *ctl, struct edit_args *a,
+		       enum rule_action action, const char *cidr)
+{
+	if (a->change_count == sizeof a->changes / sizeof a->changes[0])
+		ctl_usage(ctl, "too many IP list changes at once");
+	a->changes[a->change_count++] = (struct rule_change){action, cidr};
+}
+
+static void parse_edit(struct ctl *ctl, int argc, char **argv,
+		       struct edit_args *a)
+{
+	static const struct option options[] = {
+	    COMMON_OPTIONS,
+	    {"name", required_argument, NULL, 'n'},
+	    {"description", required_argument, NULL, 'd'},
+	    {"expires", required_argument, NULL, 'e'},
+	    {"never-expire", no_argument, NULL, 'N'},
+	    {"allow", required_argument, NULL, 'a'},
+	    {"deny", required_argument, NULL, 'x'},
+	    {"remove", required_argument, NULL, 'r'},
+	    {"disable", required_argument, NULL, 'o'},
+	    {"enable", required_argument, NULL, 'i'},
+	    {0}};
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+		switch (opt) {
+		case 'n': a->name = optarg; break;
+		case 'd': a->description = optarg; break;
+		case 'e': a->expires = optarg; break;
+		case 'N': a->never_expire = true; break;
+		case 'a': add_change(ctl, a, ADD_ALLOW, optarg); break;
+		case 'x': add_change(ctl, a, ADD_DENY, optarg); break;
+		case 'r': add_change(ctl, a, REMOVE, optarg); break;
+		case 'o': add_change(ctl, a, DISABLE, optarg); break;
+		case 'i': add_change(ctl, a, ENABLE, optarg); break;
+		default: ctl_common_option(ctl, opt, optarg);
+		}
+	}
+	if (argc - optind != 1)
+		ctl_usage(ctl, "give exactly one REF");
+	a->ref = argv[optind];
+	if (a->expires != NULL && a->never_expire)
+		ctl_usage(ctl, "--expires and --never-expire exclude each other");
+	if (a->name == NULL && a->description == NULL && a->expires == NULL &&
+	    !a->never_expire && a->change_count == 0)
+		ctl_usage(ctl, "nothing to change");
+}
+
+static const char *action_option(enum rule_action action)
+{
+	static const char *const names[] = {"allow", "deny", "remove",
+					    "disable", "enable"};
+	return names[action];
+}
+
+/* Applies the IP list changes in command-line order; false with err set on
+ * the first that cannot apply. */
+static bool apply_rule_changes(const struct edit_args *a,
+			       struct key_record *rec, char *err,
+			       size_t errlen)
+{
+	char why[256];
+
+	for (size_t i = 0; i < a->change_count; i++) {
+		const struct rule_change *c = &a->changes[i];
+		bool ok;
+
+		switch (c->action) {
+		case ADD_ALLOW:
+			ok = rules_add(rec, LIST_ALLOW, c->cidr, why, sizeof why);
+			break;
+		case ADD_DENY:
+			ok = rules_add(rec, LIST_DENY, c->cidr, why, sizeof why);
+			break;
+		case REMOVE:
+			ok = rules_remove(rec, c->cidr, why, sizeof why);
+			break;
+		default:
+			ok = rules_set_enabled(rec, c->cidr, c->action == ENABLE,
+					       why, sizeof why);
+		}
+		if (!ok) {
+			snprintf(err, errlen, "--%s: %s",
+				 action_option(c->action), why);
+			return false;
+		}
+	}
+	return true;
+}
+
+static void apply_metadata(const struct edit_args *a, struct key_record *rec,
+			   time_t now)
+{
+	if (a->name != NULL) {
+		ctl_check_name(a->name);
+		snprintf(rec->name, sizeof rec->name, "%s", a->name);
+	}
+	if (a->description != NULL) {
+		ctl_check_description(a->description);
+		snprintf(rec->description, sizeof rec->description, "%s",
+			 a->description);
+	}
+	if (a->never_expire)
+		rec->expires_at = 0;
+	else if (a->expires != NULL)
+		rec->expires_at = ctl_expiry(a->expires, now);
+}
+
+int ctl_edit(struct ctl *ctl, int argc, char **argv)
+{
+	static struct edit_args a;
+	static struct key_record rec;
+	char err[512];
+	struct store *s;
+	enum store_result result;
+
+	parse_edit(ctl, argc, argv, &a);
+	s = ctl_open_store(ctl, STORE_WRITE);
+	if (store_begin(s) != STORE_OK)
+		ctl_store_failed(s, "edit");
+	ctl_find(ctl, s, a.ref, &rec);
+	apply_metadata(&a, &rec, time(NULL));
+	if (!apply_rule_changes(&a, &rec, err, sizeof err)) {
+		store_rollback(s);
+		errx(EXIT_REFUSED, "nothing changed: %s", err);
+	}
+	result = store_update(s, &rec);
+	if (result == STORE_CONFLICT) {
+		store_rollback(s);
+		errx(EXIT_REFUSED, "user '%s' already has a key named '%s'",
+		     rec.user, rec.name);
+	}
+	if (result != STORE_OK || store_commit(s) != STORE_OK)
+		ctl_store_failed(s, "edit");
+	store_close(s);
+	printf("updated key '%s' (id %s) of user %s; the key string is "
+	       "unchanged\n",
+	       rec.name, rec.id, rec.user);
+	return 0;
+}
+
+/* On a terminal, asks before deleting; anything but y/yes keeps the key. */
+static bool confirmed(const struct key_record *rec)
+{
+	char answer[16];
+
+	fprintf(stderr, "Delete key '%s' (id %s) of user %s? It stops working "
+			"at once. [y/N] ",
+		rec->name, rec->id, rec->user);
+	if (fgets(answer, sizeof answer, stdin) == NULL)
+		return false;
+	answer[strcspn(answer, "\n")] = '\0';
+	return strcmp(answer, "y") == 0 || strcmp(answer, "yes") == 0;
+}
+
+int ctl_delete(struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option options[] = {
+	    COMMON_OPTIONS, {"yes", no_argument, NULL, 'y'}, {0}};
+	static struct key_record rec;
+	bool yes = false;
+	struct store *s;
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "hy", options, NULL)) != -1) {
+		if (opt == 'y')
+			yes = true;
+		else
+			ctl_common_option(ctl, opt, optarg);
+	}
+	if (argc - optind != 1)
+		ctl_usage(ctl, "give exactly one REF");
+	s = ctl_open_store(ctl, STORE_WRITE);
+	ctl_find(ctl, s, argv[optind], &rec);
+	if (!yes && isatty(STDIN_FILENO) && !confirmed(&rec))
+		errx(EXIT_REFUSED, "not deleted");
+	if (store_begin(s) != STORE_OK ||
+	    store_delete(s, rec.id) != STORE_OK || store_commit(s) != STORE_OK)
+		ctl_store_failed(s, "delete");
+	store_close(s);
+	printf("deleted key '%s' (id %s) of user %s; it no longer works\n",
+	       rec.name, rec.id, rec.user);
+	return 0;
+}

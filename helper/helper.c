@@ -1,0 +1,213 @@
+/*
+ * apikey-helper: the setuid-root program that alone reads the key store for
+ * logins.  One request per exec, read from stdin; the exit status is the
+ * decision (request.h).  It never execs anything.
+ *
+ * MUST rules kept here (in this order):
+ * - hygiene before anything else: fds 0-2 valid, every fd >= 3 closed,
+ *   empty environment (SQLite reads TMPDIR), umask 077, cwd "/", catchable
+ *   signals blocked, no core dumps;
+ * - argc must be exactly 1 (pkexec CVE-2021-4034: argc == 0);
+ * - the request is framed and capped; anything odd is refused, not cut;
+ * - a caller that is not root may only ask about its own account and may
+ *   not choose the store (unix_chkpwd, CVE-2005-2977);
+ * - never log or keep the key; wipe it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "request.h"
+#include "secret.h"
+#include "store.h"
+#include "verify.h"
+
+#define PROGRAM_NAME "apikey-helper"
+#define HELPER_MAX_SECONDS 20 /* the module's timeout is shorter */
+
+static void valid_std_fds(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) == -1 && errno == EBADF &&
+		    open("/dev/null", O_RDWR) != fd)
+			_exit(HELPER_SYSTEM_ERROR);
+	}
+}
+
+/* Everything but faults is blocked; SIGALRM (default: terminate) bounds
+ * the run.  A kill -9 leaves SQLite's journal to undo any open write. */
+static void block_signals(void)
+{
+	static const int keep[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL,
+				   SIGABRT, SIGTRAP, SIGALRM};
+	sigset_t set;
+
+	sigfillset(&set);
+	for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++)
+		sigdelset(&set, keep[i]);
+	sigprocmask(SIG_SETMASK, &set, NULL);
+	signal(SIGALRM, SIG_DFL);
+	alarm(HELPER_MAX_SECONDS);
+}
+
+static void hygiene(int argc)
+{
+	struct rlimit no_core = {0, 0};
+
+	valid_std_fds();
+	if (close_range(3, ~0U, 0) != 0)
+		_exit(HELPER_SYSTEM_ERROR);
+	if (clearenv() != 0)
+		_exit(HELPER_SYSTEM_ERROR);
+	umask(077);
+	if (chdir("/") != 0)
+		_exit(HELPER_SYSTEM_ERROR);
+	block_signals();
+	prctl(PR_SET_DUMPABLE, 0);
+	setrlimit(RLIMIT_CORE, &no_core);
+	openlog(PROGRAM_NAME, LOG_PID, LOG_AUTHPRIV);
+	if (argc != 1) {
+		syslog(LOG_ERR, "refused: called with %d arguments", argc);
+		_exit(HELPER_BAD_REQUEST);
+	}
+}
+
+/* Reads all of stdin, at most REQ_MAX bytes; more is an error. */
+static bool read_request(struct request *req)
+{
+	char buf[REQ_MAX + 1];
+	size_t len = 0;
+	bool ok = false;
+
+	if (isatty(STDIN_FILENO))
+		return false;
+	while (len < sizeof buf) {
+		ssize_t n = read(STDIN_FILENO, buf + len, sizeof buf - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		if (n == 0) {
+			ok = len <= REQ_MAX && request_decode(buf, len, req);
+			break;
+		}
+		len += (size_t)n;
+	}
+	secret_wipe(buf, sizeof buf);
+	return ok;
+}
+
+/* unix_chkpwd's rule: only root may ask about others or pick the store. */
+static bool caller_allowed(const struct request *req)
+{
+	uid_t caller = getuid();
+	struct passwd *pw;
+
+	if (caller == 0)
+		return true;
+	if (req->db[0] != '\0') {
+		syslog(LOG_WARNING, "refused: uid %u tried to choose the store",
+		       (unsigned)caller);
+		return false;
+	}
+	pw = getpwuid(caller);
+	if (pw == NULL || strcmp(pw->pw_name, req->user) != 0) {
+		syslog(LOG_WARNING,
+		       "refused: uid %u asked about another user's key",
+		       (unsigned)caller);
+		return false;
+	}
+	return true;
+}
+
+static void respond(const struct verify_result *res)
+{
+	struct response resp = {0};
+	char buf[RESP_MAX];
+	size_t len;
+
+	snprintf(resp.reason, sizeof resp.reason, "%s", res->reason);
+	if (res->secret_matched)
+		snprintf(resp.name, sizeof resp.name, "%s", res->rec.name);
+	len = response_encode(&resp, buf, sizeof buf);
+	if (len > 0 && write(STDOUT_FILENO, buf, len) < 0)
+		syslog(LOG_DEBUG, "module went away before the response");
+}
+
+/* Tracking never changes the decision; a failed write is only logged. */
+static void record_outcome(struct store *s, const struct request *req,
+			   const struct verify_result *res, time_t now)
+{
+	enum store_result r;
+
+	if (!res->secret_matched || req->op != REQ_OP_AUTH)
+		return;
+	if (res->verdict == VERDICT_ACCEPT)
+		r = store_record_use(s, res->rec.id, now, req->rhost);
+	else
+		r = store_record_denial(s, res->rec.id, now, req->rhost,
+					res->reason);
+	if (r == STORE_ERROR)
+		syslog(LOG_WARNING, "could not record use of key %s: %s",
+		       res->rec.id, store_error(s));
+}
+
+static void verify_request(const struct request *req,
+			   struct verify_result *res)
+{
+	unsigned char pepper[PEPPER_LEN];
+	const char *db = req->db[0] != '\0' ? req->db : APIKEY_DB_PATH;
+	char *err = res->reason;
+	size_t errlen = sizeof res->reason;
+	struct store *s = store_open(db, STORE_READ, err, errlen);
+	time_t now = time(NULL);
+
+	if (s == NULL || (req->op == REQ_OP_AUTH &&
+			  !pepper_load(APIKEY_PEPPER_PATH, pepper, err, errlen))) {
+		res->verdict = VERDICT_SYSTEM_ERROR;
+		syslog(LOG_ERR, "%s", err);
+		store_close(s);
+		return;
+	}
+	if (req->op == REQ_OP_AUTH)
+		verify_key(s, pepper, req, now, res);
+	else
+		verify_account(s, req, now, res);
+	secret_wipe(pepper, sizeof pepper);
+	record_outcome(s, req, res, now);
+	store_close(s);
+}
+
+int main(int argc, char **argv)
+{
+	static struct request req;
+	static struct verify_result res;
+	int status = HELPER_BAD_REQUEST;
+
+	(void)argv;
+	hygiene(argc);
+	if (!read_request(&req)) {
+		syslog(LOG_ERR, "refused: malformed request");
+	} else if (!caller_allowed(&req)) {
+		status = HELPER_REFUSED;
+	} else if (!secret_init()) {
+		status = HELPER_SYSTEM_ERROR;
+	} else {
+		verify_request(&req, &res);
+		secret_wipe(req.key, sizeof req.key);
+		respond(&res);
+		status = verdict_status(res.verdict);
+	}
+	secret_wipe(&req, sizeof req);
+	return status;
+}

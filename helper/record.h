@@ -1,0 +1,47 @@
+/* One API key's stored record, as the store, the policy and the commands
+ * see it.  The key string itself is never part of it. */
+#ifndef APIKEY_RECORD_H
+#define APIKEY_RECORD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "cidr.h"
+#include "keyfmt.h"
+#include "request.h"
+
+#define NAME_MAX_CHARS 128
+#define NAME_MAX_BYTES (NAME_MAX_CHARS * 4)
+#define DESC_MAX_CHARS 1024
+#define DESC_MAX_BYTES (DESC_MAX_CHARS * 4)
+#define REASON_MAX 64
+#define RULES_MAX 256 /* allow and deny entries together, per key */
+
+enum ip_list { LIST_ALLOW, LIST_DENY };
+
+struct ip_rule {
+	enum ip_list list;
+	bool enabled;
+	char cidr[CIDR_TEXT_MAX];
+};
+
+struct key_record {
+	char id[KEY_ID_LEN + 1];
+	char user[REQ_USER_MAX + 1];
+	long long uid;
+	char name[NAME_MAX_BYTES + 1];
+	char description[DESC_MAX_BYTES + 1];
+	time_t created_at;
+	time_t expires_at; /* 0: never */
+	time_t last_used_at; /* 0: never used */
+	char last_used_ip[REQ_RHOST_MAX + 1];
+	long long use_count;
+	time_t last_denied_at; /* 0: never denied */
+	char last_denied_ip[REQ_RHOST_MAX + 1];
+	char last_denied_reason[REASON_MAX + 1];
+	size_t rule_count;
+	struct ip_rule rules[RULES_MAX];
+};
+
+#endif

@@ -1,0 +1,73 @@
+/*
+ * The module <-> helper protocol.  Compiled into both (one copy).
+ *
+ * Request (module -> helper stdin): the magic "PAK1" and then six fields,
+ * each ended by a NUL, in this order: op, user, rhost, service, db, key.
+ * Every field has a hard cap; a field over its cap, a control byte, a
+ * missing field or any byte after the last field makes the whole request
+ * invalid: it is refused, never truncated.
+ *
+ * Response (helper stdout -> module): two NUL-ended fields, the reason token
+ * and the key name (empty until the secret matched).  It only feeds the
+ * module's log line; the helper's exit status alone decides.
+ */
+#ifndef APIKEY_REQUEST_H
+#define APIKEY_REQUEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "keyfmt.h"
+
+#define REQ_MAGIC "PAK1"
+#define REQ_USER_MAX 256
+#define REQ_RHOST_MAX 255
+#define REQ_SERVICE_MAX 64
+#define REQ_DB_MAX 1024
+#define REQ_KEY_MAX KEY_LEN
+#define REQ_MAX                                                                \
+	(sizeof REQ_MAGIC + 2 + REQ_USER_MAX + 1 + REQ_RHOST_MAX + 1 +         \
+	 REQ_SERVICE_MAX + 1 + REQ_DB_MAX + 1 + REQ_KEY_MAX + 1)
+
+#define RESP_REASON_MAX 256
+#define RESP_NAME_MAX 512
+#define RESP_MAX (RESP_REASON_MAX + 1 + RESP_NAME_MAX + 1)
+
+/* op: 'A' authenticate with a whole key; 'C' account check by key id */
+#define REQ_OP_AUTH 'A'
+#define REQ_OP_ACCT 'C'
+
+/* Exit statuses of apikey-helper: its API to the module. */
+enum helper_status {
+	HELPER_OK = 0,
+	HELPER_REFUSED = 10,
+	HELPER_USER_UNKNOWN = 11,
+	HELPER_SYSTEM_ERROR = 12,
+	HELPER_BAD_REQUEST = 13,
+};
+
+struct request {
+	char op;
+	char user[REQ_USER_MAX + 1];
+	char rhost[REQ_RHOST_MAX + 1];
+	char service[REQ_SERVICE_MAX + 1];
+	char db[REQ_DB_MAX + 1];
+	char key[REQ_KEY_MAX + 1];
+};
+
+struct response {
+	char reason[RESP_REASON_MAX + 1];
+	char name[RESP_NAME_MAX + 1];
+};
+
+/* Serialises req into buf; returns the length, or 0 if a field is too long
+ * or holds a control byte. */
+size_t request_encode(const struct request *req, char *buf, size_t buflen);
+
+/* Parses exactly len bytes; false on any framing error. */
+bool request_decode(const char *buf, size_t len, struct request *req);
+
+size_t response_encode(const struct response *resp, char *buf, size_t buflen);
+bool response_decode(const char *buf, size_t len, struct response *resp);
+
+#endif

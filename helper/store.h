@@ -1,0 +1,76 @@
+/*
+ * The key store: one SQLite database, root-owned, opened the careful way a
+ * setuid process must (see store_open).  Every change is one transaction;
+ * every statement is a string literal with bound parameters.
+ */
+#ifndef APIKEY_STORE_H
+#define APIKEY_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "record.h"
+#include "secret.h"
+
+enum store_mode {
+	STORE_READ,   /* verification: query_only until a tracking write */
+	STORE_WRITE,  /* management of an existing, current store */
+	STORE_CREATE, /* init: create the file and migrate the schema */
+};
+
+enum store_result {
+	STORE_OK = 0,
+	STORE_NOT_FOUND,
+	STORE_CONFLICT, /* a UNIQUE constraint: the name is taken */
+	STORE_ERROR,
+};
+
+struct store;
+
+/* NULL on failure, with the reason in err. */
+struct store *store_open(const char *path, enum store_mode mode, char *err,
+			 size_t errlen);
+void store_close(struct store *s);
+
+/* The last error's text. */
+const char *store_error(const struct store *s);
+
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK */
+enum store_result store_begin(struct store *s);
+enum store_result store_commit(struct store *s);
+void store_rollback(struct store *s);
+
+/* REF is a key id or USER/NAME. */
+enum store_result store_find(struct store *s, const char *ref,
+			     struct key_record *rec);
+
+/* By id, with the stored hash (hash may be NULL). */
+enum store_result store_get(struct store *s, const char *id,
+			    struct key_record *rec,
+			    unsigned char hash[KEY_HASH_LEN]);
+
+enum store_result store_insert(struct store *s, const struct key_record *rec,
+			       const unsigned char hash[KEY_HASH_LEN]);
+
+/* Name, description, expiry and the IP rules; never the hash. */
+enum store_result store_update(struct store *s, const struct key_record *rec);
+
+enum store_result store_delete(struct store *s, const char *id);
+
+/* Calls fn for each key (of user, or all when user is NULL), ordered by
+ * user and name; stops early when fn returns false. */
+typedef bool (*store_each_fn)(const struct key_record *rec, void *ctx);
+enum store_result store_each(struct store *s, const char *user,
+			     store_each_fn fn, void *ctx);
+
+long long store_key_count(struct store *s);
+
+/* Tracking rows written by the helper (its only writes). */
+enum store_result store_record_use(struct store *s, const char *id,
+				   time_t now, const char *ip);
+enum store_result store_record_denial(struct store *s, const char *id,
+				      time_t now, const char *ip,
+				      const char *reason);
+
+#endif
