@@ -1,0 +1,66 @@
+#include "options.h"
+
+#include <security/pam_ext.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+/* "name=value" -> value, or NULL if arg is not that option */
+static const char *option_value(const char *arg, const char *name)
+{
+	size_t len = strlen(name);
+
+	if (strncmp(arg, name, len) == 0 && arg[len] == '=')
+		return arg + len + 1;
+	return NULL;
+}
+
+static int parse_timeout(pam_handle_t *pamh, const char *value)
+{
+	char *end;
+	long seconds = strtol(value, &end, 10);
+
+	if (*value == '\0' || *end != '\0' || seconds < 1 ||
+	    seconds > MAX_TIMEOUT_SECONDS) {
+		pam_syslog(pamh, LOG_ERR,
+			   "bad timeout=%s (want 1 to %d seconds); using %d",
+			   value, MAX_TIMEOUT_SECONDS, DEFAULT_TIMEOUT_SECONDS);
+		return DEFAULT_TIMEOUT_SECONDS;
+	}
+	return (int)seconds;
+}
+
+static void parse_one(pam_handle_t *pamh, const char *arg,
+		      struct module_options *opts)
+{
+	const char *value;
+
+	if (strcmp(arg, "debug") == 0)
+		opts->debug = true;
+	else if (strcmp(arg, "nodelay") == 0)
+		opts->nodelay = true;
+	else if (strcmp(arg, "use_first_pass") == 0 ||
+		 strcmp(arg, "try_first_pass") == 0)
+		; /* read by pam_get_authtok() itself */
+	else if ((value = option_value(arg, "helper")) != NULL && value[0] == '/')
+		opts->helper = value;
+	else if ((value = option_value(arg, "db")) != NULL && value[0] == '/')
+		opts->db = value;
+	else if ((value = option_value(arg, "timeout")) != NULL)
+		opts->timeout_seconds = parse_timeout(pamh, value);
+	else
+		pam_syslog(pamh, LOG_ERR, "unknown or malformed option: %s",
+			   arg);
+}
+
+void parse_options(pam_handle_t *pamh, int argc, const char **argv,
+		   struct module_options *opts)
+{
+	opts->helper = APIKEY_HELPER_PATH;
+	opts->db = "";
+	opts->debug = false;
+	opts->nodelay = false;
+	opts->timeout_seconds = DEFAULT_TIMEOUT_SECONDS;
+	for (int i = 0; i < argc; i++)
+		parse_one(pamh, argv[i], opts);
+}

@@ -1,0 +1,159 @@
+#include "spawn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <security/pam_ext.h>
+#include <security/pam_modutil.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* In the child: stdin and stdout are the pipes, stderr /dev/null, every
+ * other descriptor closed, an empty environment. */
+static void exec_helper(pam_handle_t *pamh, const char *helper, int in_fd,
+			int out_fd)
+{
+	char *const argv[] = {(char *)"apikey-helper", NULL};
+	char *const envp[] = {NULL};
+
+	if (dup2(in_fd, STDIN_FILENO) < 0 || dup2(out_fd, STDOUT_FILENO) < 0)
+		_exit(127);
+	if (pam_modutil_sanitize_helper_fds(pamh, PAM_MODUTIL_IGNORE_FD,
+					    PAM_MODUTIL_IGNORE_FD,
+					    PAM_MODUTIL_NULL_FD) < 0)
+		_exit(127);
+	execve(helper, argv, envp);
+	_exit(127);
+}
+
+/* Reads the response until EOF; false when the deadline passed first. */
+static bool read_response(int fd, long long deadline, char *buf, size_t cap,
+			  size_t *len)
+{
+	*len = 0;
+	for (;;) {
+		struct pollfd pfd = {fd, POLLIN, 0};
+		long long left = deadline - now_ms();
+		ssize_t n;
+		int ready;
+
+		if (left <= 0)
+			return false;
+		ready = poll(&pfd, 1, (int)left);
+		if (ready < 0 && errno == EINTR)
+			continue;
+		if (ready <= 0)
+			return ready == 0 ? false : true;
+		n = read(fd, buf + *len, cap - *len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0 || (*len += (size_t)n) == cap)
+			return true;
+	}
+}
+
+static void kill_and_reap(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
+/* Waits for the helper's exit until the deadline; then kills it. */
+static int wait_helper(pid_t pid, long long deadline)
+{
+	struct timespec pause = {0, 50000};
+	int wstatus;
+
+	for (;;) {
+		pid_t done = waitpid(pid, &wstatus, WNOHANG);
+
+		if (done == pid)
+			return WIFEXITED(wstatus) ? WEXITSTATUS(wstatus)
+						  : HELPER_DIED;
+		if (done < 0 && errno != EINTR)
+			return HELPER_DIED;
+		if (now_ms() >= deadline) {
+			kill_and_reap(pid);
+			return HELPER_DIED;
+		}
+		nanosleep(&pause, NULL);
+		if (pause.tv_nsec < 10000000)
+			pause.tv_nsec *= 2;
+	}
+}
+
+/* The request goes into the pipe before the fork: it fits the pipe's
+ * buffer, so no write can block or raise SIGPIPE in the host. */
+static bool request_pipe(const char *request, size_t len, int fds[2])
+{
+	if (pipe2(fds, O_CLOEXEC) != 0)
+		return false;
+	if (write(fds[1], request, len) == (ssize_t)len && close(fds[1]) == 0)
+		return true;
+	close(fds[0]);
+	return false;
+}
+
+static void collect(pam_handle_t *pamh, pid_t pid, int resp_fd,
+		    int timeout_seconds, struct helper_outcome *out)
+{
+	long long deadline = now_ms() + (long long)timeout_seconds * 1000;
+	char buf[RESP_MAX];
+	size_t len;
+
+	if (!read_response(resp_fd, deadline, buf, sizeof buf, &len)) {
+		pam_syslog(pamh, LOG_ERR, "helper timed out after %d s; killed",
+			   timeout_seconds);
+		kill_and_reap(pid);
+		out->status = HELPER_DIED;
+		return;
+	}
+	out->has_response = response_decode(buf, len, &out->response);
+	out->status = wait_helper(pid, deadline);
+}
+
+void run_helper(pam_handle_t *pamh, const char *helper, const char *request,
+		size_t request_len, int timeout_seconds,
+		struct helper_outcome *out)
+{
+	struct sigaction dfl, saved;
+	int req[2], resp[2];
+	pid_t pid;
+
+	memset(out, 0, sizeof *out);
+	out->status = HELPER_DIED;
+	if (!request_pipe(request, request_len, req))
+		return;
+	if (pipe2(resp, O_CLOEXEC) != 0) {
+		close(req[0]);
+		return;
+	}
+	memset(&dfl, 0, sizeof dfl);
+	dfl.sa_handler = SIG_DFL;
+	sigemptyset(&dfl.sa_mask);
+	sigaction(SIGCHLD, &dfl, &saved);
+	pid = fork();
+	if (pid == 0)
+		exec_helper(pamh, helper, req[0], resp[1]);
+	close(req[0]);
+	close(resp[1]);
+	if (pid < 0)
+		pam_syslog(pamh, LOG_ERR, "fork failed: %m");
+	else
+		collect(pamh, pid, resp[0], timeout_seconds, out);
+	close(resp[0]);
+	sigaction(SIGCHLD, &saved, NULL);
+}

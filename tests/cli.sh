@@ -1,0 +1,290 @@
+#!/bin/bash
+# apikeyctl end to end, as root, against a store in a private directory.
+. "$(dirname "$0")/lib.sh"
+make_workdir
+DB=$WORK/lib/keys.db
+PEPPER=$WORK/etc/pepper
+CTL="$BUILD/apikeyctl --db $DB --pepper $PEPPER"
+ctl() { $CTL "$@"; }
+KEY_RE='^pak1_[0-9A-Za-z]{12}_[0-9A-Za-z]{38}$'
+key_count() { sqlite3 "$DB" 'SELECT count(*) FROM keys'; }
+mode_of() { stat -c '%a %U' "$1"; }
+
+test_init() {
+	run_cmd ctl init
+	expect_eq "init succeeds" 0 "$RC"
+	expect_eq "store file is root 0600" "600 root" "$(mode_of "$DB")"
+	expect_eq "store directory is root 0700" "700 root" "$(mode_of "$WORK/lib")"
+	expect_eq "pepper is root 0400" "400 root" "$(mode_of "$PEPPER")"
+	expect_eq "pepper is 32 bytes" 32 "$(stat -c %s "$PEPPER")"
+	expect_eq "store uses WAL" wal "$(sqlite3 "$DB" 'PRAGMA journal_mode')"
+	expect_eq "store schema is versioned" 1 "$(sqlite3 "$DB" 'PRAGMA user_version')"
+	before=$(sha256sum <"$PEPPER")
+	ctl create root --name keep --quiet >/dev/null
+	run_cmd ctl init
+	expect_eq "init again succeeds" 0 "$RC"
+	expect_eq "init again keeps the pepper" "$before" "$(sha256sum <"$PEPPER")"
+	expect_eq "init again keeps the keys" 1 "$(key_count)"
+}
+
+test_create_output() {
+	run_cmd ctl create root --name out1
+	expect_eq "create succeeds" 0 "$RC"
+	check "create prints one key on stdout" grep -Eq "$KEY_RE" <<<"$OUT"
+	expect_contains "create says on stderr the key is shown once" "only time the key is shown" "$ERR"
+	run_cmd ctl create root --name out2 --quiet
+	check "--quiet prints only the key" grep -Eq "$KEY_RE" <<<"$OUT"
+	expect_eq "--quiet prints nothing on stderr" "" "$ERR"
+	run_cmd ctl create root --name out3 --json --description "d"
+	expect_eq "--json is one object with the key" \
+		"out3 root 0 d true" \
+		"$(jq -r '[.name, .user, .uid, .description, (.key|test("^pak1_"))]|join(" ")' <<<"$OUT")"
+	expect_eq "--json has every documented field" \
+		"allow,created_at,deny,description,expires_at,id,key,last_used_at,last_used_ip,name,uid,user" \
+		"$(jq -r '[keys[]|select(IN("allow","created_at","deny","description","expires_at","id","key","last_used_at","last_used_ip","name","uid","user"))]|join(",")' <<<"$OUT")"
+	check "--json times are ISO 8601 UTC" grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$' <<<"$(jq -r .created_at <<<"$OUT")"
+	key=$(jq -r .key <<<"$OUT")
+	expect_lacks "the key is not in the store" "$key" "$(sqlite3 "$DB" .dump)"
+	secret=${key:18:32}
+	expect_lacks "the secret is not in the store" "$secret" "$(sqlite3 "$DB" .dump)"
+	expect_lacks "show never prints the key" "$secret" "$(ctl show root/out3 --json; ctl show root/out3; ctl list --json)"
+}
+
+test_create_expiry() {
+	now=$(date +%s)
+	exp=$(ctl create root --name e90 --json 2>/dev/null | jq -r .expires_at)
+	days=$(( ($(date -d "$exp" +%s) - now + 60) / 86400 ))
+	expect_eq "default expiry is 90 days" 90 "$days"
+	expect_eq "--never-expire stores no expiry" null "$(ctl create root --name enever --never-expire --json 2>/dev/null | jq -r .expires_at)"
+	expect_eq "--expires DATE is valid through that day" "2100-01-01T00:00:00Z" \
+		"$(ctl create root --name edate --expires 2099-12-31 --json 2>/dev/null | jq -r .expires_at)"
+	expect_eq "--expires date-time" "2099-06-01T12:30:00Z" \
+		"$(ctl create root --name etime --expires 2099-06-01T12:30Z --json 2>/dev/null | jq -r .expires_at)"
+	exp=$(ctl create root --name e2w --expires +2w --json 2>/dev/null | jq -r .expires_at)
+	expect_eq "--expires +2w" 14 "$(( ($(date -d "$exp" +%s) - now + 60) / 86400 ))"
+	run_cmd ctl create root --name epast --expires 2020-01-01
+	expect_eq "past expiry is refused" 1 "$RC"
+	expect_contains "past expiry error names it" "'2020-01-01' is in the past" "$ERR"
+	run_cmd ctl create root --name ebad --expires 2030-02-30
+	expect_contains "impossible date is refused by name" "bad expiry '2030-02-30'" "$ERR"
+	run_cmd ctl create root --name eboth --expires +1d --never-expire
+	expect_eq "--expires with --never-expire is a usage error" 2 "$RC"
+	expect_eq "refused creates left nothing" 0 "$(sqlite3 "$DB" "SELECT count(*) FROM keys WHERE name IN ('epast','ebad','eboth')")"
+}
+
+test_create_errors() {
+	count=$(key_count)
+	run_cmd ctl create no_such_user_x --name a
+	expect_eq "unknown user is refused" 1 "$RC"
+	expect_contains "unknown user error names the user" "user 'no_such_user_x' does not exist" "$ERR"
+	run_cmd ctl create root --name out1
+	expect_eq "duplicate name is refused" 1 "$RC"
+	expect_contains "duplicate name error names it" "already has a key named 'out1'" "$ERR"
+	run_cmd ctl create root --name badcidr --allow 1.2.3
+	expect_contains "bad CIDR error names the entry" "'1.2.3' is not an IPv4 or IPv6 address" "$ERR"
+	run_cmd ctl create root --name hostbits --deny 10.1.2.3/8
+	expect_contains "host bits refused with the right block" "did you mean 10.0.0.0/8?" "$ERR"
+	run_cmd ctl create root --name "$(printf 'a\nb')"
+	expect_contains "name with a newline is refused" "name must be printable" "$ERR"
+	run_cmd ctl create root --name "$(printf 'n%.0s' $(seq 129))"
+	expect_contains "name over 128 characters is refused" "longer than 128" "$ERR"
+	run_cmd ctl create root --name ""
+	expect_contains "empty name is refused" "must not be empty" "$ERR"
+	run_cmd ctl create root
+	expect_eq "create without --name is a usage error" 2 "$RC"
+	expect_contains "usage error shows the usage" "usage:" "$ERR"
+	expect_eq "refused creates changed nothing" "$count" "$(key_count)"
+}
+
+test_names_verbatim() {
+	name=$'it\'s "quoted"; DROP TABLE keys; --'
+	desc=$'first line\nsecond\tline \\ end'
+	ctl create root --name "$name" --description "$desc" --quiet >/dev/null
+	expect_eq "hostile name is stored verbatim" "$name" "$(ctl show "root/$name" --json | jq -r .name)"
+	expect_eq "description with newlines is stored verbatim" "$desc" "$(ctl show "root/$name" --json | jq -r .description)"
+	check "the keys table survived" test "$(key_count)" -gt 1
+	ctl create root --name "a/b c" --quiet >/dev/null
+	expect_eq "REF USER/NAME works with a slash in the name" "a/b c" "$(ctl show "root/a/b c" --json | jq -r .name)"
+}
+
+test_save_pak() {
+	pak=$WORK/k.pak
+	key=$(ctl create root --name saved --save "$pak" --quiet)
+	expect_eq ".pak file is mode 0600" "600 root" "$(mode_of "$pak")"
+	expect_contains ".pak holds the key" "key: $key" "$(cat "$pak")"
+	expect_contains ".pak holds the user" "user: root" "$(cat "$pak")"
+	expect_contains ".pak holds the name" "name: saved" "$(cat "$pak")"
+	id=$(ctl show root/saved --json | jq -r .id)
+	expect_contains ".pak holds the id" "id: $id" "$(cat "$pak")"
+	check ".pak holds the expiry" grep -Eq '^expires: [0-9]{4}-' "$pak"
+	echo precious >"$WORK/existing"
+	run_cmd ctl create root --name saved2 --save "$WORK/existing"
+	expect_eq "--save never overwrites" precious "$(cat "$WORK/existing")"
+	expect_contains "--save over a file is an error naming it" "already exists" "$ERR"
+	expect_eq "--save failure creates no key" "" "$(sqlite3 "$DB" "SELECT id FROM keys WHERE name='saved2'")"
+	ln -s "$WORK/target" "$WORK/link.pak"
+	run_cmd ctl create root --name saved3 --save "$WORK/link.pak"
+	check "--save does not follow a symlink" test ! -e "$WORK/target"
+	expect_eq "--save to a symlink is refused" 1 "$RC"
+}
+
+test_list() {
+	sqlite3 "$DB" "UPDATE keys SET expires_at = strftime('%s','now') - 3*86400 - 60 WHERE name='e2w'"
+	sqlite3 "$DB" "UPDATE keys SET last_used_at = 1796000000, last_used_ip = '192.0.2.44' WHERE name='out1'"
+	run_cmd ctl list
+	header=$(head -1 <<<"$OUT")
+	expect_eq "list has the seed's columns" "ID USER NAME LAST LOGIN LAST IP EXPIRES CREATED" "$(tr -s ' ' <<<"$header" | sed 's/ $//')"
+	expect_contains "list shows a never-expiring key" "never" "$(grep enever <<<"$OUT")"
+	expect_contains "list shows days remaining" "90 days" "$(grep ' e90 ' <<<"$OUT")"
+	expect_contains "list keeps expired keys and says so" "expired 3 days ago" "$(grep ' e2w ' <<<"$OUT")"
+	expect_contains "list shows last login and IP" "192.0.2.44" "$(grep ' out1 ' <<<"$OUT")"
+	expect_eq "list --json is an array of every key" "$(key_count)" "$(ctl list --json | jq length)"
+	expect_eq "list USER filters" 0 "$(ctl list nobody --json | jq length)"
+	ctl create nobody --name theirs --quiet >/dev/null
+	expect_eq "list USER shows that user's keys" "theirs" "$(ctl list nobody --json | jq -r '.[].name')"
+}
+
+test_show() {
+	ctl create root --name shown --description "for show" --allow 192.0.2.0/24 --allow 2001:db8::/32 --deny 10.0.0.0/8 --quiet >/dev/null
+	ctl edit root/shown --disable 2001:db8::/32 >/dev/null
+	sqlite3 "$DB" "UPDATE keys SET use_count = 7, last_denied_at = 1796000000, last_denied_ip = '203.0.113.9', last_denied_reason = 'address not in allow list' WHERE name='shown'"
+	run_cmd ctl show root/shown
+	expect_contains "show has the description" "for show" "$OUT"
+	expect_contains "show lists allow entries with state" "2001:db8::/32" "$(grep disabled <<<"$OUT")"
+	expect_contains "show lists deny entries" "10.0.0.0/8" "$(grep 'Deny list' <<<"$OUT")"
+	expect_contains "show has the use count" "Use count:    7" "$OUT"
+	expect_contains "show has the last denial" "from 203.0.113.9: address not in allow list" "$OUT"
+	expect_eq "show --json lists rules with enabled flags" \
+		'[{"cidr":"192.0.2.0/24","enabled":true},{"cidr":"2001:db8::/32","enabled":false}]' \
+		"$(ctl show root/shown --json | jq -c .allow)"
+	id=$(ctl show root/shown --json | jq -r .id)
+	expect_eq "show by id finds the same key" shown "$(ctl show "$id" --json | jq -r .name)"
+	run_cmd ctl show root/absent
+	expect_contains "show of an unknown REF names it" "no key matches 'root/absent'" "$ERR"
+	run_cmd ctl show not-an-id
+	expect_eq "show of a malformed REF is a usage error" 2 "$RC"
+}
+
+test_edit_keeps_key() {
+	key=$(ctl create root --name ed --allow 192.0.2.0/24 --deny 198.51.100.0/24 --quiet)
+	hash_before=$(sqlite3 "$DB" "SELECT hex(hash) FROM keys WHERE name='ed'")
+	ctl edit root/ed --name ed2 --description "new" --expires +5d \
+		--allow 203.0.113.0/24 --remove 198.51.100.0/24 --disable 192.0.2.0/24 >/dev/null
+	j=$(ctl show root/ed2 --json)
+	expect_eq "edit renames" ed2 "$(jq -r .name <<<"$j")"
+	expect_eq "edit changes the description" new "$(jq -r .description <<<"$j")"
+	expect_eq "edit changes the allow list" '192.0.2.0/24:false 203.0.113.0/24:true' "$(jq -r '[.allow[]|"\(.cidr):\(.enabled)"]|join(" ")' <<<"$j")"
+	expect_eq "edit removes from the deny list" 0 "$(jq '.deny|length' <<<"$j")"
+	expect_eq "edit never changes the stored hash" "$hash_before" "$(sqlite3 "$DB" "SELECT hex(hash) FROM keys WHERE name='ed2'")"
+	run_cmd ctl verify root --rhost 203.0.113.5 <<<"$key"
+	expect_eq "the same key still works after edit" 0 "$RC"
+	ctl edit root/ed2 --enable 192.0.2.0/24 --never-expire >/dev/null
+	expect_eq "edit --never-expire clears the expiry" null "$(ctl show root/ed2 --json 2>/dev/null | jq -r .expires_at)"
+	before=$(ctl show root/ed2 --json)
+	run_cmd ctl edit root/ed2 --name renamed-again --remove 10.9.9.0/24
+	expect_contains "removing a missing entry is an error naming it" "10.9.9.0/24 is in neither" "$ERR"
+	expect_eq "a refused edit changes nothing" "$before" "$(ctl show root/ed2 --json)"
+	run_cmd ctl edit root/ed2 --allow 192.0.2.0/24
+	expect_contains "adding an entry twice is an error" "already in the allow list" "$ERR"
+	run_cmd ctl edit root/ed2 --name out1
+	expect_contains "renaming onto a taken name is refused" "already has a key named 'out1'" "$ERR"
+	run_cmd ctl edit root/ed2
+	expect_eq "edit with nothing to change is a usage error" 2 "$RC"
+	run_cmd ctl edit root/ed2 --expires 2001-01-01
+	expect_contains "edit refuses a past expiry" "in the past" "$ERR"
+	run_cmd ctl edit root/ed2 --remove ::ffff:192.0.2.0/120
+	expect_eq "edit matches entries after normalisation" 0 "$RC"
+}
+
+test_delete() {
+	key=$(ctl create root --name gone --quiet)
+	run_cmd ctl verify root <<<"$key"
+	expect_eq "key works before delete" 0 "$RC"
+	run_cmd ctl delete root/gone --yes
+	expect_eq "delete --yes succeeds" 0 "$RC"
+	run_cmd ctl verify root <<<"$key"
+	expect_eq "deleted key is refused at once" 1 "$RC"
+	expect_eq "deleted key's rules are gone" 0 "$(sqlite3 "$DB" "SELECT count(*) FROM ip_rules WHERE key_id NOT IN (SELECT id FROM keys)")"
+	run_cmd ctl delete root/gone --yes
+	expect_contains "deleting an unknown key is an error" "no key matches 'root/gone'" "$ERR"
+	ctl create root --name asked --quiet >/dev/null
+	echo n | script -qec "$CTL delete root/asked" /dev/null >/dev/null
+	expect_eq "delete on a terminal answered 'n' keeps the key" asked "$(ctl show root/asked --json | jq -r .name)"
+	echo y | script -qec "$CTL delete root/asked" /dev/null >/dev/null
+	expect_eq "delete on a terminal answered 'y' deletes" "" "$(sqlite3 "$DB" "SELECT name FROM keys WHERE name='asked'")"
+}
+
+test_usage_and_root() {
+	run_cmd "$BUILD/apikeyctl"
+	expect_eq "no command is a usage error" 2 "$RC"
+	run_cmd ctl frobnicate
+	expect_eq "unknown command is a usage error" 2 "$RC"
+	run_cmd ctl list --bogus
+	expect_eq "unknown option is a usage error" 2 "$RC"
+	cp "$BUILD/apikeyctl" "$WORK/apikeyctl"
+	chmod 0755 "$WORK/apikeyctl"
+	run_cmd setpriv --reuid=nobody --regid=nogroup --clear-groups "$WORK/apikeyctl" list
+	expect_eq "non-root caller is refused" 1 "$RC"
+	expect_contains "non-root caller is told why" "must be run as root" "$ERR"
+}
+
+test_unsafe_store() {
+	d=$WORK/unsafe
+	mkdir -m 0700 "$d"
+	c="$BUILD/apikeyctl --db $d/lib/keys.db --pepper $d/etc/pepper"
+	$c init >/dev/null 2>&1
+	chown nobody "$d/lib/keys.db"
+	run_cmd $c list
+	expect_contains "store not owned by root is refused" "must be owned by root" "$ERR"
+	chown root "$d/lib/keys.db"
+	chmod 0666 "$d/lib/keys.db"
+	run_cmd $c list
+	expect_contains "world-writable store is refused" "unsafe file" "$ERR"
+	chmod 0600 "$d/lib/keys.db"
+	chmod 0777 "$d/lib"
+	run_cmd $c list
+	expect_contains "world-writable store directory is refused" "unsafe directory" "$ERR"
+	chmod 0700 "$d/lib"
+	ln -s "$d/lib/keys.db" "$d/lib/link.db"
+	run_cmd "$BUILD/apikeyctl" --db "$d/lib/link.db" --pepper "$d/etc/pepper" list
+	expect_contains "store path that is a symlink is refused" "symlink" "$ERR"
+	mkfifo "$d/lib/fifo.db"
+	run_cmd timeout 5 "$BUILD/apikeyctl" --db "$d/lib/fifo.db" --pepper "$d/etc/pepper" list
+	expect_contains "store path that is a FIFO is refused without blocking" "not a regular file" "$ERR"
+	chmod 0444 "$d/etc/pepper"
+	run_cmd $c create root --name p
+	expect_contains "pepper readable by others is refused" "unsafe file" "$ERR"
+	chmod 0400 "$d/etc/pepper"
+	touch "$d/lib/keys.db-journal"
+	chown nobody "$d/lib/keys.db-journal"
+	run_cmd $c list
+	expect_contains "journal not owned by root is refused" "not a root-owned regular file" "$ERR"
+	rm -f "$d/lib/keys.db-journal"
+	$c create root --name before-loss --quiet >/dev/null
+	mv "$d/etc/pepper" "$d/etc/pepper.bak"
+	run_cmd $c init
+	expect_contains "init refuses a new pepper for a store with keys" "restore the pepper" "$ERR"
+	check "no new pepper was written" test ! -e "$d/etc/pepper"
+}
+
+test_fresh_create_initialises() {
+	d=$WORK/fresh
+	mkdir -m 0700 "$d"
+	run_cmd "$BUILD/apikeyctl" --db "$d/lib/keys.db" --pepper "$d/etc/pepper" create root --name first --quiet
+	expect_eq "create on a fresh machine initialises the store" 0 "$RC"
+	check "create on a fresh machine made the pepper" test -s "$d/etc/pepper"
+}
+
+test_init
+test_create_output
+test_create_expiry
+test_create_errors
+test_names_verbatim
+test_save_pak
+test_list
+test_show
+test_edit_keeps_key
+test_delete
+test_usage_and_root
+test_unsafe_store
+test_fresh_create_initialises

@@ -1,0 +1,44 @@
+#include <string.h>
+
+#include "record.h"
+#include "text.h"
+#include "unit.h"
+
+static bool name_ok(const char *s)
+{
+	char err[256];
+	return text_valid("name", s, NAME_MAX_CHARS, false, false, err, sizeof err);
+}
+
+static bool description_ok(const char *s)
+{
+	char err[256];
+	return text_valid("description", s, DESC_MAX_CHARS, true, true, err,
+			  sizeof err);
+}
+
+void test_text(void)
+{
+	char long_name[NAME_MAX_CHARS + 2];
+
+	CHECK("ordinary name is accepted", name_ok("ci deploy"));
+	CHECK("quotes and SQL in a name are accepted as text",
+	      name_ok("it's \"x\"; DROP TABLE keys; --"));
+	CHECK("UTF-8 name is accepted", name_ok("na\xc3\xafve"));
+	CHECK("empty name is refused", !name_ok(""));
+	CHECK("newline in a name is refused", !name_ok("a\nb"));
+	CHECK("escape character in a name is refused", !name_ok("a\x1b[31m"));
+	CHECK("invalid UTF-8 in a name is refused", !name_ok("a\xff"));
+	CHECK("C1 control in a name is refused", !name_ok("a\xc2\x9b"));
+	memset(long_name, 'n', NAME_MAX_CHARS);
+	long_name[NAME_MAX_CHARS] = '\0';
+	CHECK("128-character name is accepted", name_ok(long_name));
+	long_name[NAME_MAX_CHARS] = 'n';
+	long_name[NAME_MAX_CHARS + 1] = '\0';
+	CHECK("129-character name is refused", !name_ok(long_name));
+	CHECK("description may hold newlines and tabs",
+	      description_ok("line one\n\tline two"));
+	CHECK("description may be empty", description_ok(""));
+	CHECK("description refuses other control characters",
+	      !description_ok("bell\a"));
+}

@@ -1,0 +1,20 @@
+/* A tiny harness: each CHECK prints "ok - NAME" or "not ok - NAME". */
+#ifndef UNIT_H
+#define UNIT_H
+
+#include <stdbool.h>
+
+void unit_check(const char *name, bool ok, const char *file, int line,
+		const char *expr);
+
+#define CHECK(name, cond) unit_check(name, (cond), __FILE__, __LINE__, #cond)
+
+void test_keyfmt(void);
+void test_cidr(void);
+void test_policy(void);
+void test_when(void);
+void test_json(void);
+void test_request(void);
+void test_text(void);
+
+#endif
