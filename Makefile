@@ -45,7 +45,7 @@ CTL_OBJ   := $(CTL_SRC:%.c=$(B)/%.o)
 MODULE_OBJ := $(MODULE_SRC:%.c=$(B)/pic/%.o)
 
 PROGRAMS  := $(B)/apikey-helper $(B)/apikeyctl $(B)/pam_apikey.so
-TEST_BINS := $(B)/unit-tests $(B)/pam-test $(B)/log-listen
+TEST_BINS := $(B)/unit-tests $(B)/pam-test $(B)/log-listen $(B)/testtool
 
 .PHONY: all check test deps install uninstall clean format
 all: $(PROGRAMS)
@@ -81,6 +81,9 @@ $(B)/unit-tests: tests/unit/*.c $(CORE_OBJ) | $(B)
 
 $(B)/pam-test: tests/pam/pam-test.c | $(B)
 	@echo "  CC $@"; $(CC) $(ALL_CFLAGS) -fPIE -pie $(LINK_HARDEN) $< -lpam -o $@
+
+$(B)/testtool: tests/pam/testtool.c helper/keyfmt.c | $(B)
+	@echo "  CC $@"; $(CC) $(ALL_CFLAGS) -fPIE -pie $(LINK_HARDEN) $^ -lz -o $@
 
 $(B)/log-listen: tests/pam/log-listen.c | $(B)
 	@echo "  CC $@"; $(CC) $(ALL_CFLAGS) -fPIE -pie $(LINK_HARDEN) $< -o $@

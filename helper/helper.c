@@ -7,7 +7,7 @@
  * - hygiene before anything else: fds 0-2 valid, every fd >= 3 closed,
  *   empty environment (SQLite reads TMPDIR), umask 077, cwd "/", catchable
  *   signals blocked, no core dumps;
- * - argc must be exactly 1 (pkexec CVE-2021-4034: argc == 0);
+ * - argc must be exactly 1 and argv[0] non-empty (pkexec CVE-2021-4034);
  * - the request is framed and capped; anything odd is refused, not cut;
  * - a caller that is not root may only ask about its own account and may
  *   not choose the store (unix_chkpwd, CVE-2005-2977);
@@ -60,7 +60,7 @@ static void block_signals(void)
 	alarm(HELPER_MAX_SECONDS);
 }
 
-static void hygiene(int argc)
+static void hygiene(int argc, char **argv)
 {
 	struct rlimit no_core = {0, 0};
 
@@ -76,7 +76,8 @@ static void hygiene(int argc)
 	prctl(PR_SET_DUMPABLE, 0);
 	setrlimit(RLIMIT_CORE, &no_core);
 	openlog(PROGRAM_NAME, LOG_PID, LOG_AUTHPRIV);
-	if (argc != 1) {
+	/* Linux >= 5.18 turns argc == 0 into argv[0] == "" */
+	if (argc != 1 || argv[0] == NULL || argv[0][0] == '\0') {
 		syslog(LOG_ERR, "refused: called with %d arguments", argc);
 		_exit(HELPER_BAD_REQUEST);
 	}
@@ -194,8 +195,7 @@ int main(int argc, char **argv)
 	static struct verify_result res;
 	int status = HELPER_BAD_REQUEST;
 
-	(void)argv;
-	hygiene(argc);
+	hygiene(argc, argv);
 	if (!read_request(&req)) {
 		syslog(LOG_ERR, "refused: malformed request");
 	} else if (!caller_allowed(&req)) {

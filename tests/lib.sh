@@ -61,5 +61,5 @@ make_workdir() {
 
 cleanup_workdir() {
 	if [ -n "${CLEANUP_HOOK-}" ]; then eval "$CLEANUP_HOOK"; fi
-	rm -rf "$WORK"
+	rm -rf --one-file-system "$WORK"
 }

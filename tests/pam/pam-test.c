@@ -4,12 +4,19 @@
  * line of stdin.  Prints "auth=<code name>" (and "acct=..." with --acct).
  * Exit status: the pam_authenticate result (then acct's, if asked).
  *
- *   pam-test CONFDIR SERVICE USER [--rhost ADDR] [--acct]
+ *   pam-test CONFDIR SERVICE USER [--rhost ADDR] [--acct] [--between CMD]
+ *
+ * --between runs a shell command after authentication and before the
+ * account check (to change the store in between).  --ignore-sigchld and
+ * --reap-sigchld make the host ignore SIGCHLD or reap every child in a
+ * handler, as some daemons do.
  */
 #include <security/pam_appl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
 
 static char password[4096];
 
@@ -57,11 +64,18 @@ static const char *code_name(int rc)
 	}
 }
 
+static void reap_all(int sig)
+{
+	(void)sig;
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+}
+
 int main(int argc, char **argv)
 {
 	struct pam_conv conv = {answer, NULL};
 	pam_handle_t *pamh = NULL;
-	const char *rhost = NULL;
+	const char *rhost = NULL, *between = NULL;
 	int acct = 0, rc;
 
 	if (argc < 4) {
@@ -74,6 +88,12 @@ int main(int argc, char **argv)
 			rhost = argv[++i];
 		else if (strcmp(argv[i], "--acct") == 0)
 			acct = 1;
+		else if (strcmp(argv[i], "--between") == 0 && i + 1 < argc)
+			between = argv[++i];
+		else if (strcmp(argv[i], "--ignore-sigchld") == 0)
+			signal(SIGCHLD, SIG_IGN);
+		else if (strcmp(argv[i], "--reap-sigchld") == 0)
+			signal(SIGCHLD, reap_all);
 	}
 	if (fgets(password, sizeof password, stdin) != NULL)
 		password[strcspn(password, "\n")] = '\0';
@@ -87,6 +107,8 @@ int main(int argc, char **argv)
 		pam_set_item(pamh, PAM_RHOST, rhost);
 	rc = pam_authenticate(pamh, 0);
 	printf("auth=%s\n", code_name(rc));
+	if (rc == PAM_SUCCESS && between != NULL && system(between) != 0)
+		printf("between=failed\n");
 	if (rc == PAM_SUCCESS && acct) {
 		rc = pam_acct_mgmt(pamh, 0);
 		printf("acct=%s\n", code_name(rc));

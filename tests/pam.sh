@@ -1,0 +1,332 @@
+#!/bin/bash
+# The module and the setuid helper through a real libpam (pam_start_confdir
+# via tests/pam/pam-test.c) and pamtester, as root and as an unprivileged
+# user, in a private mount namespace (tests/sandbox.sh).
+. "$(dirname "$0")/sandbox.sh"
+sandbox_enter "$@"
+sandbox_setup
+
+ALICE=pakt_alice
+BOB=pakt_bob
+CAROL=pakt_carol
+sandbox_user $ALICE
+sandbox_user $BOB
+sandbox_user $CAROL
+echo "$ALICE:alice-unix-pw" | chpasswd
+
+MOD="$BIN/pam_apikey.so helper=$BIN/apikey-helper nodelay"
+service keyonly "auth required $MOD" \
+	"account required $MOD" "account required pam_permit.so"
+service keyorpass "auth [success=done default=ignore] $MOD" \
+	"auth required pam_unix.so try_first_pass nodelay" \
+	"account required $MOD" "account required pam_permit.so"
+service withpermit "auth required $MOD" "auth required pam_permit.so"
+
+# spy: a "helper" that only records that it ran
+cat >"$BIN/spy-helper" <<SPY
+#!/bin/sh
+touch $WORK/spy-ran
+exit 12
+SPY
+chmod 0755 "$BIN/spy-helper"
+service spy "auth [success=done default=ignore] $BIN/pam_apikey.so helper=$BIN/spy-helper nodelay" \
+	"auth required pam_unix.so try_first_pass nodelay"
+
+# auth SERVICE USER PASSWORD [pam-test options]: prints the PAM result name
+auth() {
+	svc=$1 user=$2 pw=$3
+	shift 3
+	printf '%s\n' "$pw" | "$BIN/pam-test" "$WORK/pam.d" "$svc" "$user" "$@" | sed -n 's/^auth=//p'
+}
+# as_user USER COMMAND...: run as that (unprivileged) user
+as_user() { setpriv --reuid="$1" --regid="$1" --init-groups "${@:2}"; }
+user_auth() {
+	u=$1 svc=$2 user=$3 pw=$4
+	shift 4
+	printf '%s\n' "$pw" | as_user "$u" "$BIN/pam-test" "$WORK/pam.d" "$svc" "$user" "$@" | sed -n 's/^auth=//p'
+}
+newkey() { $CTL create "$@" --quiet 2>/dev/null; }
+json() { $CTL show "$1" --json; }
+
+test_basic_accept_and_refuse() {
+	key=$(newkey $ALICE --name basic)
+	id=${key:5:12}
+	expect_eq "good key is accepted" PAM_SUCCESS "$(auth keyonly $ALICE "$key" --rhost 127.0.0.1)"
+	wrong=$("$BIN/testtool" key "$id" "$(printf 'W%.0s' $(seq 32))")
+	expect_eq "known id with a wrong secret is refused" PAM_AUTH_ERR "$(auth keyonly $ALICE "$wrong")"
+	unknown=$("$BIN/testtool" key "ZZZZZZZZZZZZ" "${key:18:32}")
+	expect_eq "unknown id is refused" PAM_AUTH_ERR "$(auth keyonly $ALICE "$unknown")"
+	rm -f "$WORK/spy-ran"
+	truncated=${key:0:55}
+	check "truncated key is not accepted" test "$(auth keyonly $ALICE "$truncated")" != PAM_SUCCESS
+	flipped=$(sed 's/[a-z]/\U&/' <<<"${key:18}")
+	check "case-changed key is not accepted" test "$(auth keyonly $ALICE "${key:0:18}$flipped")" != PAM_SUCCESS
+	expect_eq "key of one user is refused for another" PAM_AUTH_ERR "$(auth keyonly $BOB "$key")"
+	expect_eq "unknown user is reported as such" PAM_USER_UNKNOWN "$(auth keyonly no_such_user_x "$key")"
+	expect_eq "key-or-password stack: key accepted" PAM_SUCCESS "$(auth keyorpass $ALICE "$key")"
+	expect_eq "a host that ignores SIGCHLD still gets the helper's answer" PAM_SUCCESS "$(auth keyonly $ALICE "$key" --ignore-sigchld)"
+	expect_eq "a host that reaps children in a handler still gets the answer" PAM_SUCCESS "$(auth keyonly $ALICE "$key" --reap-sigchld)"
+	expect_eq "key-or-password stack: unix password falls through to pam_unix" PAM_SUCCESS "$(auth keyorpass $ALICE alice-unix-pw)"
+	expect_eq "key-or-password stack: wrong unix password fails" PAM_AUTH_ERR "$(auth keyorpass $ALICE not-the-pw)"
+	rm -f "$WORK/spy-ran"
+	expect_eq "spy stack: unix password still works" PAM_SUCCESS "$(auth spy $ALICE alice-unix-pw)"
+	check "no helper runs for a password not shaped like a key" test ! -e "$WORK/spy-ran"
+	auth spy $ALICE "$truncated" >/dev/null
+	check "no helper runs for a truncated key" test ! -e "$WORK/spy-ran"
+	auth spy $ALICE "$key" >/dev/null
+	check "the spy does run for a key-shaped password (the check above can fail)" test -e "$WORK/spy-ran"
+}
+
+test_pamtester() {
+	key=$(newkey $ALICE --name viapamtester --allow 198.51.100.0/24)
+	mkdir "$WORK/etc-pam.d"
+	cp "$WORK/pam.d/keyonly" "$WORK/etc-pam.d/keyonly"
+	out=$(unshare -m --propagation private sh -c "mount --bind '$WORK/etc-pam.d' /etc/pam.d && printf '%s\n' '$key' | pamtester -I rhost=198.51.100.9 keyonly $ALICE authenticate" 2>&1)
+	expect_contains "pamtester authenticates with a key from an allowed address" "successfully authenticated" "$out"
+	out=$(unshare -m --propagation private sh -c "mount --bind '$WORK/etc-pam.d' /etc/pam.d && printf '%s\n' '$key' | pamtester -I rhost=203.0.113.9 keyonly $ALICE authenticate" 2>&1)
+	expect_contains "pamtester is refused from an address outside the allow list" "Authentication failure" "$out"
+}
+
+# ip_case NAME EXPECTED RHOST (key $key)
+ip_case() {
+	if [ -z "$3" ]; then got=$(auth keyonly $ALICE "$key"); else got=$(auth keyonly $ALICE "$key" --rhost "$3"); fi
+	expect_eq "$1" "$2" "$got"
+}
+
+test_ip_rules() {
+	key=$(newkey $ALICE --name ip)
+	ip_case "no lists: any address" PAM_SUCCESS 203.0.113.7
+	ip_case "no lists: hostname rhost allowed" PAM_SUCCESS host.example
+	ip_case "no lists: local login" PAM_SUCCESS ""
+	$CTL edit $ALICE/ip --deny 10.0.0.0/8 --deny 2001:db8:bad::/48 >/dev/null
+	ip_case "deny list: address in it refused" PAM_AUTH_ERR 10.2.3.4
+	ip_case "deny list: IPv6 address in it refused" PAM_AUTH_ERR 2001:db8:bad::1
+	ip_case "deny list: mapped IPv4 in it refused" PAM_AUTH_ERR ::ffff:10.2.3.4
+	ip_case "deny list: other address allowed" PAM_SUCCESS 192.0.2.1
+	ip_case "deny list: hostname refused" PAM_AUTH_ERR host.example
+	ip_case "deny list: local login allowed" PAM_SUCCESS ""
+	$CTL edit $ALICE/ip --allow 10.1.0.0/16 --allow ::1 >/dev/null
+	ip_case "allow wins over deny for an address in both" PAM_SUCCESS 10.1.2.3
+	ip_case "allow list: address in neither refused" PAM_AUTH_ERR 192.0.2.1
+	ip_case "allow list: deny-only address refused" PAM_AUTH_ERR 10.2.3.4
+	ip_case "allow list: IPv6 ::1 allowed" PAM_SUCCESS ::1
+	ip_case "allow list: bracketed [::1] allowed" PAM_SUCCESS "[::1]"
+	ip_case "allow list: mapped IPv4 allowed" PAM_SUCCESS ::ffff:10.1.9.9
+	ip_case "allow list: hostname refused" PAM_AUTH_ERR localhost
+	ip_case "allow list: garbage rhost refused" PAM_AUTH_ERR "1.2.3"
+	ip_case "allow list: local login refused" PAM_AUTH_ERR ""
+	$CTL edit $ALICE/ip --disable 10.1.0.0/16 --disable ::1 >/dev/null
+	ip_case "disabled allow entries are ignored" PAM_SUCCESS 192.0.2.1
+	ip_case "disabled allow entries admit nothing over the deny list" PAM_AUTH_ERR 10.1.2.3
+	$CTL edit $ALICE/ip --disable 10.0.0.0/8 >/dev/null
+	ip_case "disabled deny entry is ignored" PAM_SUCCESS 10.1.2.3
+	expect_eq "refusal by IP records the reason" "address in deny list" "$(json $ALICE/ip | jq -r .last_denied_reason)"
+}
+
+test_expiry_boundary() {
+	key=$(newkey $ALICE --name exp)
+	sqlite3 "$DB" "UPDATE keys SET expires_at = strftime('%s','now') + 30 WHERE name='exp'"
+	expect_eq "key 30 s before expiry is accepted" PAM_SUCCESS "$(auth keyonly $ALICE "$key")"
+	sqlite3 "$DB" "UPDATE keys SET expires_at = strftime('%s','now') WHERE name='exp'"
+	expect_eq "key at its expiry instant is refused" PAM_AUTH_ERR "$(auth keyonly $ALICE "$key")"
+	expect_eq "expired refusal records the reason" "key expired" "$(json $ALICE/exp | jq -r .last_denied_reason)"
+	$CTL edit $ALICE/exp --never-expire >/dev/null
+	expect_eq "expiry lifted by edit: accepted again" PAM_SUCCESS "$(auth keyonly $ALICE "$key")"
+}
+
+test_lifecycle() {
+	key=$(newkey $ALICE --name life)
+	$CTL edit $ALICE/life --name life2 --description changed --allow 127.0.0.0/8 >/dev/null
+	expect_eq "renamed and edited key still accepted" PAM_SUCCESS "$(auth keyonly $ALICE "$key" --rhost 127.0.0.5)"
+	$CTL delete $ALICE/life2 --yes >/dev/null
+	expect_eq "deleted key refused on the next login" PAM_AUTH_ERR "$(auth keyonly $ALICE "$key" --rhost 127.0.0.5)"
+	ckey=$(newkey $CAROL --name carol)
+	expect_eq "carol's key accepted" PAM_SUCCESS "$(auth keyonly $CAROL "$ckey")"
+	olduid=$(id -u $CAROL)
+	userdel $CAROL
+	expect_eq "key of a removed account: unknown user" PAM_USER_UNKNOWN "$(auth keyonly $CAROL "$ckey")"
+	useradd -u $((olduid + 1000)) -M $CAROL
+	expect_eq "account re-created with another uid does not inherit the key" PAM_AUTH_ERR "$(auth keyonly $CAROL "$ckey")"
+	expect_eq "the reason recorded is the uid change" "account uid changed since the key was created" "$(json $CAROL/carol | jq -r .last_denied_reason)"
+}
+
+test_tracking() {
+	key=$(newkey $ALICE --name track --allow 127.0.0.0/8)
+	auth keyonly $ALICE "$key" --rhost 127.0.0.2 >/dev/null
+	auth keyonly $ALICE "$key" --rhost 127.0.0.3 >/dev/null
+	j=$(json $ALICE/track)
+	expect_eq "use count counts successful logins" 2 "$(jq .use_count <<<"$j")"
+	expect_eq "last used IP is recorded" 127.0.0.3 "$(jq -r .last_used_ip <<<"$j")"
+	check "last used time is recorded" test "$(jq -r .last_used_at <<<"$j")" != null
+	expect_contains "list shows LAST LOGIN and LAST IP" "127.0.0.3" "$($CTL list $ALICE | grep ' track ')"
+	auth keyonly $ALICE "$key" --rhost 192.0.2.8 >/dev/null
+	j=$(json $ALICE/track)
+	expect_eq "last denial is recorded with IP and reason" "192.0.2.8 address not in allow list" "$(jq -r '"\(.last_denied_ip) \(.last_denied_reason)"' <<<"$j")"
+	expect_eq "a denial does not count as a use" 2 "$(jq .use_count <<<"$j")"
+	wrong=$("$BIN/testtool" key "${key:5:12}" "$(printf 'Q%.0s' $(seq 32))")
+	auth keyonly $ALICE "$wrong" --rhost 127.0.0.4 >/dev/null
+	expect_eq "a wrong secret records nothing for the key" 192.0.2.8 "$(json $ALICE/track | jq -r .last_denied_ip)"
+	# a writer holds the store: the login must still succeed
+	(echo "BEGIN IMMEDIATE; UPDATE keys SET description = 'locked';"; sleep 3; echo "COMMIT;") | sqlite3 "$DB" &
+	locker=$!
+	sleep 0.5
+	expect_eq "a locked store does not fail a login" PAM_SUCCESS "$(auth keyonly $ALICE "$key" --rhost 127.0.0.2)"
+	wait $locker
+	expect_contains "the failed tracking write is logged" "could not record use of key ${key:5:12}" "$(cat "$SYSLOG")"
+}
+
+test_account_management() {
+	key=$(newkey $ALICE --name acct)
+	out=$(printf '%s\n' "$key" | "$BIN/pam-test" "$WORK/pam.d" keyonly $ALICE --acct)
+	expect_contains "account check passes for a live key" "acct=PAM_SUCCESS" "$out"
+	out=$(printf '%s\n' "$key" | "$BIN/pam-test" "$WORK/pam.d" keyonly $ALICE --acct --between "$CTL delete $ALICE/acct --yes >/dev/null")
+	expect_contains "account check refuses a key deleted after authentication" "acct=PAM_PERM_DENIED" "$out"
+	out=$(printf '%s\n' alice-unix-pw | "$BIN/pam-test" "$WORK/pam.d" keyorpass $ALICE --acct)
+	expect_contains "account check ignores logins it did not authenticate" "acct=PAM_SUCCESS" "$out"
+}
+
+test_logging() {
+	: >"$SYSLOG"
+	key=$(newkey $ALICE --name "logged key" --allow 127.0.0.0/8)
+	auth keyonly $ALICE "$key" --rhost 127.0.0.6 >/dev/null
+	auth keyonly $ALICE "$key" --rhost 192.0.2.66 >/dev/null
+	log=$(cat "$SYSLOG")
+	expect_contains "success is logged with user, key id, name and rhost" \
+		"pam_apikey(keyonly:auth): accepted key for user=$ALICE key_id=${key:5:12} key_name=\"logged key\" rhost=127.0.0.6" "$log"
+	expect_contains "refusal is logged with its reason" "rhost=192.0.2.66 reason=address not in allow list" "$log"
+	expect_contains "log lines go to authpriv" "<8" "$(grep -m1 pam_apikey <<<"$log" | cut -c1-2)"
+	expect_lacks "the key never appears in the log" "$key" "$log"
+	expect_lacks "the secret never appears in the log" "${key:18:32}" "$log"
+	expect_lacks "a non-key password is not logged" "alice-unix-pw" "$log$(auth keyorpass $ALICE alice-unix-pw >/dev/null; cat "$SYSLOG")"
+}
+
+test_linkage() {
+	libs=$(ldd "$BUILD/pam_apikey.so")
+	expect_lacks "module does not link sqlite" sqlite "$libs"
+	expect_lacks "module does not link libsodium" sodium "$libs"
+	expect_eq "module exports only pam_sm_*" "pam_sm_acct_mgmt pam_sm_authenticate pam_sm_setcred" \
+		"$(nm -D --defined-only "$BUILD/pam_apikey.so" | awk '$2 ~ /[TDBW]/ {print $3}' | sort | tr '\n' ' ' | sed 's/ $//')"
+}
+
+test_system_errors() {
+	key=$(newkey $ALICE --name syserr)
+	failing() { # NAME SERVICE-OPTIONS [user-to-run-as]
+		service sys "auth required $BIN/pam_apikey.so $2 nodelay" "auth required pam_permit.so"
+		if [ -n "${3-}" ]; then got=$(user_auth "$3" sys $ALICE "$key"); else got=$(auth sys $ALICE "$key"); fi
+		expect_eq "$1: AUTHINFO_UNAVAIL, never success" PAM_AUTHINFO_UNAVAIL "$got"
+	}
+	failing "helper missing" "helper=$WORK/no-such-helper"
+	printf '#!/bin/sh\nkill -9 $$\n' >"$BIN/crash-helper"
+	chmod 0755 "$BIN/crash-helper"
+	failing "helper killed by a signal" "helper=$BIN/crash-helper"
+	printf '#!/bin/sh\necho $$ >%s/hang.pid\nexec sleep 30\n' "$WORK" >"$BIN/hang-helper"
+	chmod 0755 "$BIN/hang-helper"
+	start=$(date +%s)
+	failing "helper hanging past the timeout" "helper=$BIN/hang-helper timeout=1"
+	check "a hanging helper is killed after the timeout" test $(($(date +%s) - start)) -lt 5
+	check "the hanging helper was killed, not left behind" test -s "$WORK/hang.pid" -a ! -e "/proc/$(cat "$WORK/hang.pid")"
+	printf '#!/bin/sh\nexit 77\n' >"$BIN/odd-helper"
+	chmod 0755 "$BIN/odd-helper"
+	failing "helper with an unknown exit status" "helper=$BIN/odd-helper"
+	install -m 0755 "$BUILD/apikey-helper" "$BIN/plain-helper"
+	failing "helper not setuid (unprivileged caller)" "helper=$BIN/plain-helper" $ALICE
+	mv "$DB" "$WORK/moved.db"
+	failing "store missing" "helper=$BIN/apikey-helper"
+	mv "$WORK/moved.db" "$DB"
+	chmod 0666 "$DB"
+	failing "store world-writable" "helper=$BIN/apikey-helper"
+	chmod 0600 "$DB"
+	expect_eq "the store is fine again afterwards" PAM_SUCCESS "$(auth keyonly $ALICE "$key")"
+}
+
+test_unprivileged_caller() {
+	key=$(newkey $ALICE --name mine --allow 127.0.0.0/8)
+	bkey=$(newkey $BOB --name bobs)
+	expect_eq "unprivileged user verifies its own key" PAM_SUCCESS "$(user_auth $ALICE keyonly $ALICE "$key" --rhost 127.0.0.1)"
+	expect_eq "unprivileged user: IP rules apply" PAM_AUTH_ERR "$(user_auth $ALICE keyonly $ALICE "$key" --rhost 192.0.2.1)"
+	wrong=$("$BIN/testtool" key "${key:5:12}" "$(printf 'x%.0s' $(seq 32))")
+	expect_eq "unprivileged user: wrong key refused" PAM_AUTH_ERR "$(user_auth $ALICE keyonly $ALICE "$wrong")"
+	expect_eq "unprivileged user cannot verify another user's key" PAM_AUTH_ERR "$(user_auth $ALICE keyonly $BOB "$bkey")"
+	expect_contains "the attempt is logged by the helper" "asked about another user's key" "$(cat "$SYSLOG")"
+	# a store of alice's own making, offered through db=
+	mkdir -m 0700 "$WORK/alt"
+	"$CTL" --db "$WORK/alt/keys.db" create $ALICE --name alt --quiet >"$WORK/alt.key" 2>/dev/null
+	service altdb "auth required $BIN/pam_apikey.so helper=$BIN/apikey-helper db=$WORK/alt/keys.db nodelay"
+	expect_eq "root may point the helper at another store" PAM_SUCCESS "$(auth altdb $ALICE "$(cat "$WORK/alt.key")")"
+	expect_eq "unprivileged user cannot point the helper at another store" PAM_AUTH_ERR "$(user_auth $ALICE altdb $ALICE "$(cat "$WORK/alt.key")")"
+	run_cmd as_user $ALICE "$CTL" list
+	expect_eq "unprivileged user cannot manage keys" 1 "$RC"
+}
+
+# helper_request USER KEY [DB]: a framed request on stdout
+helper_request() { printf 'PAK1\0A\0%s\0%s\0test\0%s\0%s\0' "$1" 127.0.0.1 "${3-}" "$2"; }
+
+test_helper_abuse() {
+	key=$(newkey $ALICE --name abuse)
+	ud=/home/$ALICE/scratch
+	as_user $ALICE mkdir "$ud"
+	helper_request $ALICE "$key" >"$WORK/req"
+	chmod 0644 "$WORK/req"
+	(cd "$ud" && as_user $ALICE "$BIN/testtool" noargv "$BIN/apikey-helper" "GCONV_PATH=$ud" <"$WORK/req" >/dev/null 2>&1)
+	expect_eq "helper refuses argc == 0" 13 "$?"
+	(cd "$ud" && as_user $ALICE env SQLITE_TMPDIR="$ud" TMPDIR="$ud" HOME="$ud" "$BIN/apikey-helper" <"$WORK/req" >/dev/null 2>&1)
+	expect_eq "helper works with a hostile environment" 0 "$?"
+	expect_eq "nothing appears in the caller's directories" "" "$(ls -A "$ud")"
+	as_user $ALICE "$BIN/apikey-helper" <"$WORK/req" >&- 2>&-
+	expect_eq "helper with stdout and stderr closed still decides" 0 "$?"
+	expect_eq "and the store is intact" ok "$(sqlite3 "$DB" 'PRAGMA integrity_check')"
+	as_user $ALICE "$BIN/apikey-helper" <&- >/dev/null 2>&1
+	expect_eq "helper with stdin closed refuses" 13 "$?"
+	head -c 1048576 /dev/zero | tr '\0' 'k' | as_user $ALICE "$BIN/apikey-helper" >/dev/null 2>&1
+	expect_eq "helper refuses a 1 MiB request" 13 "$?"
+	{ printf 'PAK1\0A\0%s\0%s\0test\0\0' $ALICE 127.0.0.1; head -c 1048576 /dev/zero | tr '\0' 'k'; printf '\0'; } |
+		as_user $ALICE "$BIN/apikey-helper" >/dev/null 2>&1
+	expect_eq "helper refuses a 1 MiB key" 13 "$?"
+	printf 'PAK1\0A\0%s\0%s\0test\0\0%s\0%s\0' $ALICE 127.0.0.1 "${key:0:20}" "${key:20}" | as_user $ALICE "$BIN/apikey-helper" >/dev/null 2>&1
+	expect_eq "helper refuses a key with a NUL inside" 13 "$?"
+	as_user $ALICE "$BIN/apikey-helper" extra <"$WORK/req" >/dev/null 2>&1
+	expect_eq "helper refuses unexpected arguments" 13 "$?"
+}
+
+test_concurrent_logins() {
+	for i in $(seq 8); do newkey $ALICE --name "c$i" --allow 127.0.0.0/8 >"$WORK/c$i.key"; done
+	pids=""
+	for i in $(seq 8); do
+		(
+			for n in $(seq 25); do
+				t0=$(date +%s.%N)
+				r=$(auth keyonly $ALICE "$(cat "$WORK/c$i.key")" --rhost 127.0.0.1)
+				echo "$i $t0 $r"
+			done >"$WORK/c$i.log"
+		) &
+		pids="$pids $!"
+	done
+	sleep 0.3
+	for i in 1 2 3 4 5 6; do $CTL edit $ALICE/c$i --description "edit $i" --allow "192.0.2.$i" >/dev/null; done
+	$CTL delete $ALICE/c7 --yes >/dev/null
+	deleted_at=$(date +%s.%N)
+	$CTL edit $ALICE/c8 --name c8-renamed >/dev/null
+	# shellcheck disable=SC2086
+	wait $pids
+	cat "$WORK"/c[1-8].log >"$WORK/all.log"
+	bad_refusals=$(awk '$1 != 7 && $3 != "PAM_SUCCESS"' "$WORK/all.log")
+	expect_eq "8 concurrent login loops: no good login refused" "" "$bad_refusals"
+	late=$(awk -v d="$deleted_at" '$1 == 7 && $2 > d && $3 == "PAM_SUCCESS"' "$WORK/all.log")
+	expect_eq "no login accepted for a key after its delete returned" "" "$late"
+	check "the loops really ran (200 logins)" test "$(wc -l <"$WORK/all.log")" -eq 200
+	check "some logins of the deleted key came after the delete" test -n "$(awk -v d="$deleted_at" '$1 == 7 && $2 > d' "$WORK/all.log")"
+}
+
+test_basic_accept_and_refuse
+test_pamtester
+test_ip_rules
+test_expiry_boundary
+test_lifecycle
+test_tracking
+test_account_management
+test_logging
+test_linkage
+test_system_errors
+test_unprivileged_caller
+test_helper_abuse
+test_concurrent_logins
