@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const unsigned char V4MAPPED_PREFIX[12] = {0, 0, 0, 0, 0, 0,
+static const unsigned char V4MAPPED_PREFIX[12] = {0, 0, 0, 0, 0,    0,
 						  0, 0, 0, 0, 0xff, 0xff};
 
 /* inet_pton, choosing the family from the text; true on success */

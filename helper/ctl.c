@@ -79,9 +79,7 @@ bool ctl_common_option(struct ctl *ctl, int opt, const char *arg)
 	switch (opt) {
 	case 'D': ctl->db = arg; return true;
 	case 'P': ctl->pepper = arg; return true;
-	case 'h':
-		print_usage(stdout, ctl->command);
-		exit(0);
+	case 'h': print_usage(stdout, ctl->command); exit(0);
 	case '?': ctl_usage(ctl, NULL);
 	default: return false;
 	}
@@ -171,7 +169,8 @@ void ctl_find(const struct ctl *ctl, struct store *s, const char *ref,
 	enum store_result found;
 
 	if (!ref_valid(ref))
-		ctl_usage(ctl, "bad REF '%s' (want a key id or USER/NAME)", ref);
+		ctl_usage(ctl, "bad REF '%s' (want a key id or USER/NAME)",
+			  ref);
 	found = store_find(s, ref, rec);
 	if (found == STORE_NOT_FOUND)
 		errx(EXIT_REFUSED, "no key matches '%s'", ref);

@@ -13,7 +13,7 @@
 
 /* exit statuses */
 #define EXIT_REFUSED 1 /* also: any error */
-#define EXIT_USAGE 2
+#define EXIT_USAGE   2
 
 /* the options every command takes */
 // clang-format off

@@ -20,8 +20,7 @@ struct create_args {
 	struct key_record rec;
 };
 
-static void add_rule(struct create_args *a, enum ip_list list,
-		     const char *text)
+static void add_rule(struct create_args *a, enum ip_list list, const char *text)
 {
 	char err[256];
 
@@ -66,7 +65,8 @@ static void parse_create(struct ctl *ctl, int argc, char **argv,
 	if (a->name == NULL)
 		ctl_usage(ctl, "--name is required");
 	if (a->expires != NULL && a->never_expire)
-		ctl_usage(ctl, "--expires and --never-expire exclude each other");
+		ctl_usage(ctl,
+			  "--expires and --never-expire exclude each other");
 	if (a->quiet && a->json)
 		ctl_usage(ctl, "--quiet and --json exclude each other");
 }
@@ -97,8 +97,8 @@ static void fill_record(struct create_args *a, time_t now)
 }
 
 /* Inside the transaction, so the name cannot be taken in between. */
-static bool name_free(struct store *s, const struct key_record *rec,
-		      char *err, size_t errlen)
+static bool name_free(struct store *s, const struct key_record *rec, char *err,
+		      size_t errlen)
 {
 	static struct key_record existing;
 	char ref[sizeof rec->user + sizeof rec->name + 1];
@@ -173,7 +173,8 @@ int ctl_create(struct ctl *ctl, int argc, char **argv)
 	ctl_initialise(ctl, true);
 	ctl_load_pepper(ctl, pepper);
 	s = ctl_open_store(ctl, STORE_WRITE);
-	if (a.save != NULL && (pak_fd = pak_create(a.save, err, sizeof err)) < 0)
+	if (a.save != NULL &&
+	    (pak_fd = pak_create(a.save, err, sizeof err)) < 0)
 		errx(EXIT_REFUSED, "--save: %s", err);
 	key_generate(key, &parts);
 	memcpy(a.rec.id, parts.id, sizeof a.rec.id);

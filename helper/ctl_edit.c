@@ -65,7 +65,8 @@ static void parse_edit(struct ctl *ctl, int argc, char **argv,
 		ctl_usage(ctl, "give exactly one REF");
 	a->ref = argv[optind];
 	if (a->expires != NULL && a->never_expire)
-		ctl_usage(ctl, "--expires and --never-expire exclude each other");
+		ctl_usage(ctl,
+			  "--expires and --never-expire exclude each other");
 	if (a->name == NULL && a->description == NULL && a->expires == NULL &&
 	    !a->never_expire && a->change_count == 0)
 		ctl_usage(ctl, "nothing to change");
@@ -81,8 +82,7 @@ static const char *action_option(enum rule_action action)
 /* Applies the IP list changes in command-line order; false with err set on
  * the first that cannot apply. */
 static bool apply_rule_changes(const struct edit_args *a,
-			       struct key_record *rec, char *err,
-			       size_t errlen)
+			       struct key_record *rec, char *err, size_t errlen)
 {
 	char why[256];
 
@@ -92,17 +92,19 @@ static bool apply_rule_changes(const struct edit_args *a,
 
 		switch (c->action) {
 		case ADD_ALLOW:
-			ok = rules_add(rec, LIST_ALLOW, c->cidr, why, sizeof why);
+			ok = rules_add(rec, LIST_ALLOW, c->cidr, why,
+				       sizeof why);
 			break;
 		case ADD_DENY:
-			ok = rules_add(rec, LIST_DENY, c->cidr, why, sizeof why);
+			ok =
+			    rules_add(rec, LIST_DENY, c->cidr, why, sizeof why);
 			break;
 		case REMOVE:
 			ok = rules_remove(rec, c->cidr, why, sizeof why);
 			break;
 		default:
-			ok = rules_set_enabled(rec, c->cidr, c->action == ENABLE,
-					       why, sizeof why);
+			ok = rules_set_enabled(
+			    rec, c->cidr, c->action == ENABLE, why, sizeof why);
 		}
 		if (!ok) {
 			snprintf(err, errlen, "--%s: %s",
@@ -169,8 +171,9 @@ static bool confirmed(const struct key_record *rec)
 {
 	char answer[16];
 
-	fprintf(stderr, "Delete key '%s' (id %s) of user %s? It stops working "
-			"at once. [y/N] ",
+	fprintf(stderr,
+		"Delete key '%s' (id %s) of user %s? It stops working "
+		"at once. [y/N] ",
 		rec->name, rec->id, rec->user);
 	if (fgets(answer, sizeof answer, stdin) == NULL)
 		return false;
@@ -199,8 +202,8 @@ int ctl_delete(struct ctl *ctl, int argc, char **argv)
 	ctl_find(ctl, s, argv[optind], &rec);
 	if (!yes && isatty(STDIN_FILENO) && !confirmed(&rec))
 		errx(EXIT_REFUSED, "not deleted");
-	if (store_begin(s) != STORE_OK ||
-	    store_delete(s, rec.id) != STORE_OK || store_commit(s) != STORE_OK)
+	if (store_begin(s) != STORE_OK || store_delete(s, rec.id) != STORE_OK ||
+	    store_commit(s) != STORE_OK)
 		ctl_store_failed(s, "delete");
 	store_close(s);
 	printf("deleted key '%s' (id %s) of user %s; it no longer works\n",

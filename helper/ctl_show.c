@@ -157,14 +157,16 @@ void print_key_text(FILE *out, const struct key_record *rec, time_t now)
 	fprintf(out, "%-14s%s (uid %lld)\n", "User:", rec->user, rec->uid);
 	fprintf(out, "%-14s%s\n", "Name:", rec->name);
 	text_description(out, rec->description);
-	fprintf(out, "%-14s%s\n", "Created:", time_or_never(rec->created_at, iso));
-	fprintf(out, "%-14s%s", "Expires:", time_or_never(rec->expires_at, iso));
+	fprintf(out, "%-14s%s\n",
+		"Created:", time_or_never(rec->created_at, iso));
+	fprintf(out, "%-14s%s",
+		"Expires:", time_or_never(rec->expires_at, iso));
 	fprintf(out, rec->expires_at != 0 ? " (%s)\n" : "\n", expires);
 	text_last(out, "Last login:", rec->last_used_at, rec->last_used_ip,
 		  NULL);
 	fprintf(out, "%-14s%lld\n", "Use count:", rec->use_count);
-	text_last(out, "Last denied:", rec->last_denied_at,
-		  rec->last_denied_ip, rec->last_denied_reason);
+	text_last(out, "Last denied:", rec->last_denied_at, rec->last_denied_ip,
+		  rec->last_denied_reason);
 	text_rules(out, rec, LIST_ALLOW, "Allow list:");
 	text_rules(out, rec, LIST_DENY, "Deny list:");
 }
@@ -223,8 +225,12 @@ static bool list_one(const struct key_record *rec, void *ctx)
 	expires_text(rec, t->now, expires, sizeof expires);
 	iso_time(rec->created_at, created);
 	const char *const texts[7] = {
-	    rec->id, rec->user, rec->name, time_or_never(rec->last_used_at, last),
-	    rec->last_used_ip[0] != '\0' ? rec->last_used_ip : "-", expires,
+	    rec->id,
+	    rec->user,
+	    rec->name,
+	    time_or_never(rec->last_used_at, last),
+	    rec->last_used_ip[0] != '\0' ? rec->last_used_ip : "-",
+	    expires,
 	    created};
 	add_row(t, texts);
 	return true;
@@ -232,9 +238,9 @@ static bool list_one(const struct key_record *rec, void *ctx)
 
 static void print_table(struct table *t)
 {
-	static const char *const header[7] = {"ID",	 "USER",    "NAME",
-					      "LAST LOGIN", "LAST IP", "EXPIRES",
-					      "CREATED"};
+	static const char *const header[7] = {
+	    "ID",      "USER",	  "NAME",   "LAST LOGIN",
+	    "LAST IP", "EXPIRES", "CREATED"};
 
 	for (size_t i = 0; i < 7; i++)
 		if (strlen(header[i]) > t->width[i])

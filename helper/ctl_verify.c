@@ -39,7 +39,8 @@ static void parse_verify(struct ctl *ctl, int argc, char **argv,
 		if (opt == 'r' && strlen(value) < sizeof req->rhost)
 			snprintf(req->rhost, sizeof req->rhost, "%s", value);
 		else if (opt == 's' && strlen(value) < sizeof req->service)
-			snprintf(req->service, sizeof req->service, "%s", value);
+			snprintf(req->service, sizeof req->service, "%s",
+				 value);
 		else if (opt == 'r' || opt == 's')
 			ctl_usage(ctl, "--%s is too long",
 				  opt == 'r' ? "rhost" : "service");

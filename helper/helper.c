@@ -32,7 +32,7 @@
 #include "store.h"
 #include "verify.h"
 
-#define PROGRAM_NAME "apikey-helper"
+#define PROGRAM_NAME	   "apikey-helper"
 #define HELPER_MAX_SECONDS 20 /* the module's timeout is shorter */
 
 static void valid_std_fds(void)
@@ -48,7 +48,7 @@ static void valid_std_fds(void)
  * the run.  A kill -9 leaves SQLite's journal to undo any open write. */
 static void block_signals(void)
 {
-	static const int keep[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL,
+	static const int keep[] = {SIGSEGV, SIGBUS,  SIGFPE, SIGILL,
 				   SIGABRT, SIGTRAP, SIGALRM};
 	sigset_t set;
 
@@ -163,8 +163,7 @@ static void record_outcome(struct store *s, const struct request *req,
 		       res->rec.id, store_error(s));
 }
 
-static void verify_request(const struct request *req,
-			   struct verify_result *res)
+static void verify_request(const struct request *req, struct verify_result *res)
 {
 	unsigned char pepper[PEPPER_LEN];
 	const char *db = req->db[0] != '\0' ? req->db : APIKEY_DB_PATH;
@@ -173,8 +172,9 @@ static void verify_request(const struct request *req,
 	struct store *s = store_open(db, STORE_READ, err, errlen);
 	time_t now = time(NULL);
 
-	if (s == NULL || (req->op == REQ_OP_AUTH &&
-			  !pepper_load(APIKEY_PEPPER_PATH, pepper, err, errlen))) {
+	if (s == NULL ||
+	    (req->op == REQ_OP_AUTH &&
+	     !pepper_load(APIKEY_PEPPER_PATH, pepper, err, errlen))) {
 		res->verdict = VERDICT_SYSTEM_ERROR;
 		syslog(LOG_ERR, "%s", err);
 		store_close(s);

@@ -6,9 +6,9 @@
 static const char BASE62[] =
     "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
-#define CRC_OFFSET (KEY_LEN - KEY_CRC_LEN)
-#define ID_OFFSET KEY_PREFIX_LEN
-#define SEP_OFFSET (ID_OFFSET + KEY_ID_LEN)
+#define CRC_OFFSET    (KEY_LEN - KEY_CRC_LEN)
+#define ID_OFFSET     KEY_PREFIX_LEN
+#define SEP_OFFSET    (ID_OFFSET + KEY_ID_LEN)
 #define SECRET_OFFSET (SEP_OFFSET + 1)
 
 bool base62_char(char c)

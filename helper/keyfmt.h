@@ -19,12 +19,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define KEY_PREFIX "pak1_"
+#define KEY_PREFIX     "pak1_"
 #define KEY_PREFIX_LEN 5
-#define KEY_ID_LEN 12
+#define KEY_ID_LEN     12
 #define KEY_SECRET_LEN 32
-#define KEY_CRC_LEN 6
-#define KEY_LEN (KEY_PREFIX_LEN + KEY_ID_LEN + 1 + KEY_SECRET_LEN + KEY_CRC_LEN)
+#define KEY_CRC_LEN    6
+#define KEY_LEN	       (KEY_PREFIX_LEN + KEY_ID_LEN + 1 + KEY_SECRET_LEN + KEY_CRC_LEN)
 
 struct parsed_key {
 	char id[KEY_ID_LEN + 1];

@@ -11,13 +11,14 @@
 
 int pak_create(const char *path, char *err, size_t errlen)
 {
-	int fd = open(path,
-		      O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	int fd = open(
+	    path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 
 	if (fd < 0) {
 		snprintf(err, errlen, "cannot create %s: %s", path,
-			 errno == EEXIST ? "it already exists (never overwritten)"
-					 : strerror(errno));
+			 errno == EEXIST
+			     ? "it already exists (never overwritten)"
+			     : strerror(errno));
 		return -1;
 	}
 	if (fchmod(fd, 0600) != 0) {
@@ -58,7 +59,8 @@ bool pak_parse_key(const char *text, size_t len, char key[KEY_LEN + 1])
 		return false;
 	while (pos < len) {
 		const char *nl = memchr(text + pos, '\n', len - pos);
-		size_t line = nl != NULL ? (size_t)(nl - (text + pos)) : len - pos;
+		size_t line =
+		    nl != NULL ? (size_t)(nl - (text + pos)) : len - pos;
 
 		if (line >= sizeof field - 1 &&
 		    memcmp(text + pos, field, sizeof field - 1) == 0) {

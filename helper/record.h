@@ -15,8 +15,8 @@
 #define NAME_MAX_BYTES (NAME_MAX_CHARS * 4)
 #define DESC_MAX_CHARS 1024
 #define DESC_MAX_BYTES (DESC_MAX_CHARS * 4)
-#define REASON_MAX 64
-#define RULES_MAX 256 /* allow and deny entries together, per key */
+#define REASON_MAX     64
+#define RULES_MAX      256 /* allow and deny entries together, per key */
 
 enum ip_list { LIST_ALLOW, LIST_DENY };
 
@@ -33,7 +33,7 @@ struct key_record {
 	char name[NAME_MAX_BYTES + 1];
 	char description[DESC_MAX_BYTES + 1];
 	time_t created_at;
-	time_t expires_at; /* 0: never */
+	time_t expires_at;   /* 0: never */
 	time_t last_used_at; /* 0: never used */
 	char last_used_ip[REQ_RHOST_MAX + 1];
 	long long use_count;

@@ -19,19 +19,19 @@
 
 #include "keyfmt.h"
 
-#define REQ_MAGIC "PAK1"
-#define REQ_USER_MAX 256
-#define REQ_RHOST_MAX 255
+#define REQ_MAGIC	"PAK1"
+#define REQ_USER_MAX	256
+#define REQ_RHOST_MAX	255
 #define REQ_SERVICE_MAX 64
-#define REQ_DB_MAX 1024
-#define REQ_KEY_MAX KEY_LEN
+#define REQ_DB_MAX	1024
+#define REQ_KEY_MAX	KEY_LEN
 #define REQ_MAX                                                                \
 	(sizeof REQ_MAGIC + 2 + REQ_USER_MAX + 1 + REQ_RHOST_MAX + 1 +         \
 	 REQ_SERVICE_MAX + 1 + REQ_DB_MAX + 1 + REQ_KEY_MAX + 1)
 
 #define RESP_REASON_MAX 256
-#define RESP_NAME_MAX 512
-#define RESP_MAX (RESP_REASON_MAX + 1 + RESP_NAME_MAX + 1)
+#define RESP_NAME_MAX	512
+#define RESP_MAX	(RESP_REASON_MAX + 1 + RESP_NAME_MAX + 1)
 
 /* op: 'A' authenticate with a whole key; 'C' account check by key id */
 #define REQ_OP_AUTH 'A'

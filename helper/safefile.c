@@ -66,8 +66,9 @@ int open_safe_file(int dirfd, const char *dir, const char *name,
 		   mode_t forbidden_mode, struct stat *st, char *err,
 		   size_t errlen)
 {
-	int fd = openat(dirfd, name,
-			O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	int fd =
+	    openat(dirfd, name,
+		   O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 
 	if (fd < 0) {
 		int saved = errno;

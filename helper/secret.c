@@ -120,8 +120,8 @@ static bool write_exact(int fd, const unsigned char *buf, size_t len)
 bool pepper_create(const char *path, char *err, size_t errlen)
 {
 	unsigned char pepper[PEPPER_LEN];
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-		      0400);
+	int fd = open(
+	    path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0400);
 	bool ok;
 
 	if (fd < 0) {

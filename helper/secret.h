@@ -10,7 +10,7 @@
 
 #include "keyfmt.h"
 
-#define PEPPER_LEN 32
+#define PEPPER_LEN   32
 #define KEY_HASH_LEN 32
 
 /* sodium_init(); false if libsodium cannot start. */

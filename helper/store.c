@@ -22,8 +22,8 @@ struct store {
 };
 
 #define KEY_COLUMNS                                                            \
-	"id, user, uid, name, description, created_at, expires_at, "          \
-	"last_used_at, last_used_ip, use_count, last_denied_at, "             \
+	"id, user, uid, name, description, created_at, expires_at, "           \
+	"last_used_at, last_used_ip, use_count, last_denied_at, "              \
 	"last_denied_ip, last_denied_reason, hash"
 
 static void set_error(struct store *s, const char *fmt, ...)
@@ -106,9 +106,9 @@ static bool companions_safe(int dirfd, const char *dir, const char *base,
 static int create_store_file(int dirfd, const char *dir, const char *base,
 			     char *err, size_t errlen)
 {
-	int fd = openat(dirfd, base,
-			O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-			0600);
+	int fd =
+	    openat(dirfd, base,
+		   O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 
 	if (fd < 0) {
 		snprintf(err, errlen, "cannot create store %s/%s: %s", dir,
@@ -128,8 +128,9 @@ static bool check_store_files(const char *path, bool create, int *dirfd_out,
 	int dirfd, fd;
 
 	if (!split_path(path, dir, sizeof dir, base, baselen)) {
-		snprintf(err, errlen, "bad store path '%s' (want an absolute "
-				      "path to a file)",
+		snprintf(err, errlen,
+			 "bad store path '%s' (want an absolute "
+			 "path to a file)",
 			 path);
 		return false;
 	}
@@ -172,7 +173,8 @@ static bool configure(struct store *s)
 			 "PRAGMA foreign_keys = ON;"))
 		return false;
 	if (s->mode != STORE_READ &&
-	    !exec_sql(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"))
+	    !exec_sql(s,
+		      "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"))
 		return false;
 	return s->mode != STORE_READ || exec_sql(s, "PRAGMA query_only = ON;");
 }
@@ -342,7 +344,8 @@ static bool read_key_row(sqlite3_stmt *stmt, struct key_record *rec,
 	    !column_text(stmt, 1, rec->user, sizeof rec->user) ||
 	    !column_text(stmt, 3, rec->name, sizeof rec->name) ||
 	    !column_text(stmt, 4, rec->description, sizeof rec->description) ||
-	    !column_text(stmt, 8, rec->last_used_ip, sizeof rec->last_used_ip) ||
+	    !column_text(stmt, 8, rec->last_used_ip,
+			 sizeof rec->last_used_ip) ||
 	    !column_text(stmt, 11, rec->last_denied_ip,
 			 sizeof rec->last_denied_ip) ||
 	    !column_text(stmt, 12, rec->last_denied_reason,
@@ -559,8 +562,9 @@ enum store_result store_insert(struct store *s, const struct key_record *rec,
 			       const unsigned char hash[KEY_HASH_LEN])
 {
 	sqlite3_stmt *stmt = prepare(
-	    s, "INSERT INTO keys (id, user, uid, name, description, hash, "
-	       "created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+	    s,
+	    "INSERT INTO keys (id, user, uid, name, description, hash, "
+	    "created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
 	enum store_result result = STORE_ERROR;
 
 	if (stmt == NULL)
@@ -650,9 +654,8 @@ static bool allow_tracking_write(struct store *s)
 	return s->mode != STORE_READ || exec_sql(s, "PRAGMA query_only = OFF");
 }
 
-static enum store_result track(struct store *s, const char *sql,
-			       const char *id, time_t now, const char *ip,
-			       const char *reason)
+static enum store_result track(struct store *s, const char *sql, const char *id,
+			       time_t now, const char *ip, const char *reason)
 {
 	sqlite3_stmt *stmt;
 	enum store_result result = STORE_ERROR;
@@ -671,8 +674,8 @@ static enum store_result track(struct store *s, const char *sql,
 	return changed == 0 ? STORE_NOT_FOUND : result;
 }
 
-enum store_result store_record_use(struct store *s, const char *id,
-				   time_t now, const char *ip)
+enum store_result store_record_use(struct store *s, const char *id, time_t now,
+				   const char *ip)
 {
 	return track(s,
 		     "UPDATE keys SET last_used_at = ?2, last_used_ip = ?3, "
@@ -684,8 +687,9 @@ enum store_result store_record_denial(struct store *s, const char *id,
 				      time_t now, const char *ip,
 				      const char *reason)
 {
-	return track(s,
-		     "UPDATE keys SET last_denied_at = ?2, last_denied_ip = ?3, "
-		     "last_denied_reason = ?4 WHERE id = ?1",
-		     id, now, ip, reason);
+	return track(
+	    s,
+	    "UPDATE keys SET last_denied_at = ?2, last_denied_ip = ?3, "
+	    "last_denied_reason = ?4 WHERE id = ?1",
+	    id, now, ip, reason);
 }

@@ -67,8 +67,8 @@ enum store_result store_each(struct store *s, const char *user,
 long long store_key_count(struct store *s);
 
 /* Tracking rows written by the helper (its only writes). */
-enum store_result store_record_use(struct store *s, const char *id,
-				   time_t now, const char *ip);
+enum store_result store_record_use(struct store *s, const char *id, time_t now,
+				   const char *ip);
 enum store_result store_record_denial(struct store *s, const char *id,
 				      time_t now, const char *ip,
 				      const char *reason);

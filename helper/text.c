@@ -35,8 +35,7 @@ static bool walk_utf8(const char *s, bool allow_newlines, size_t *chars)
 }
 
 bool text_valid(const char *what, const char *s, size_t max_chars,
-		bool allow_newlines, bool allow_empty, char *err,
-		size_t errlen)
+		bool allow_newlines, bool allow_empty, char *err, size_t errlen)
 {
 	locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
 	locale_t old;
@@ -52,8 +51,7 @@ bool text_valid(const char *what, const char *s, size_t max_chars,
 	uselocale(old);
 	freelocale(utf8);
 	if (!printable)
-		snprintf(err, errlen,
-			 "%s must be printable UTF-8 text%s", what,
+		snprintf(err, errlen, "%s must be printable UTF-8 text%s", what,
 			 allow_newlines ? " (newlines and tabs allowed)"
 					: " (no control characters)");
 	else if (chars == 0 && !allow_empty)

@@ -66,8 +66,8 @@ static bool parse_date(const char *t, time_t *out)
 
 	if (!matches_pattern(t, "DDDD-DD-DD"))
 		return false;
-	if (!utc_time(number_at(t, 4), number_at(t + 5, 2),
-		      number_at(t + 8, 2), 0, 0, 0, &start))
+	if (!utc_time(number_at(t, 4), number_at(t + 5, 2), number_at(t + 8, 2),
+		      0, 0, 0, &start))
 		return false;
 	*out = start + 86400; /* valid through the whole day */
 	return true;

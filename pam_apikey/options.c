@@ -42,7 +42,8 @@ static void parse_one(pam_handle_t *pamh, const char *arg,
 	else if (strcmp(arg, "use_first_pass") == 0 ||
 		 strcmp(arg, "try_first_pass") == 0)
 		; /* read by pam_get_authtok() itself */
-	else if ((value = option_value(arg, "helper")) != NULL && value[0] == '/')
+	else if ((value = option_value(arg, "helper")) != NULL &&
+		 value[0] == '/')
 		opts->helper = value;
 	else if ((value = option_value(arg, "db")) != NULL && value[0] == '/')
 		opts->db = value;

@@ -6,14 +6,14 @@
 #include <stdbool.h>
 
 #define DEFAULT_TIMEOUT_SECONDS 10
-#define MAX_TIMEOUT_SECONDS 60
+#define MAX_TIMEOUT_SECONDS	60
 
 struct module_options {
-	const char *helper;  /* absolute path of apikey-helper */
-	const char *db;      /* store override, forwarded; the helper honours
-			        it for root callers only */
+	const char *helper; /* absolute path of apikey-helper */
+	const char *db;	    /* store override, forwarded; the helper honours
+			       it for root callers only */
 	bool debug;
-	bool nodelay;        /* no pam_fail_delay on failure */
+	bool nodelay;	     /* no pam_fail_delay on failure */
 	int timeout_seconds; /* the helper is killed after this */
 };
 

@@ -24,7 +24,7 @@
 #include "spawn.h"
 
 #define FAIL_DELAY_USEC 2000000
-#define KEY_ID_DATA "pam_apikey_key_id"
+#define KEY_ID_DATA	"pam_apikey_key_id"
 
 struct login {
 	const char *user;
@@ -54,8 +54,8 @@ static int status_to_pam(int status)
 static void log_outcome(pam_handle_t *pamh, const struct login *login,
 			const char *key_id, const struct helper_outcome *out)
 {
-	const char *reason = out->has_response ? out->response.reason
-					       : "helper gave no reason";
+	const char *reason =
+	    out->has_response ? out->response.reason : "helper gave no reason";
 	const char *name = out->has_response ? out->response.name : "";
 	const char *rhost = login->rhost[0] != '\0' ? login->rhost : "(none)";
 
@@ -158,7 +158,8 @@ static int authenticate(pam_handle_t *pamh, const struct module_options *opts)
 	if (authtok == NULL || !key_parse(authtok, strlen(authtok), &key)) {
 		/* an ordinary password: not ours, no I/O, no log line */
 		if (opts->debug)
-			pam_syslog(pamh, LOG_DEBUG, "password is not an API key");
+			pam_syslog(pamh, LOG_DEBUG,
+				   "password is not an API key");
 		return PAM_IGNORE;
 	}
 	explicit_bzero(key.secret, sizeof key.secret);

@@ -28,6 +28,7 @@ int main(int argc, char **argv)
 		perror("execve");
 		return 127;
 	}
-	fprintf(stderr, "usage: testtool key ID SECRET | noargv PROGRAM [ENV]...\n");
+	fprintf(stderr,
+		"usage: testtool key ID SECRET | noargv PROGRAM [ENV]...\n");
 	return 2;
 }

@@ -24,7 +24,8 @@ static bool refused(const char *in, const char *err_part)
 static void test_canonical(void)
 {
 	CHECK("IPv4 block is kept", canon_is("192.0.2.0/24", "192.0.2.0/24"));
-	CHECK("bare IPv4 address means /32", canon_is("192.0.2.7", "192.0.2.7/32"));
+	CHECK("bare IPv4 address means /32",
+	      canon_is("192.0.2.7", "192.0.2.7/32"));
 	CHECK("IPv6 block is kept", canon_is("2001:db8::/32", "2001:db8::/32"));
 	CHECK("IPv6 is written in its canonical form",
 	      canon_is("2001:DB8:0:0::1", "2001:db8::1/128"));
@@ -39,13 +40,14 @@ static void test_canonical(void)
 /* Each libcidr leniency named in DESIGN.md, and more. */
 static void test_strictness(void)
 {
-	const char *bad[] = {
-	    "1.2.3",      "10/8",        "010.1.1.1",   "10.0.0.0/",
-	    "10.0.0.0/abc", "x1.2.3.4",  "1.2.3.4.5",   "1.2.3.4/33",
-	    "::1/129",    "1.2.3.4/08",  "1.2.3.4/+8",  "1.2.3.4/-1",
-	    " 1.2.3.4",   "1.2.3.4 ",    "",            "/8",
-	    "host.example", "fe80::1%eth0", "1.2.3.4/8/8", "256.1.1.1",
-	    "1.2.3.4/ 8", "0x7f.0.0.1",  "1.2.3.4/1000"};
+	const char *bad[] = {"1.2.3",	    "10/8",	    "010.1.1.1",
+			     "10.0.0.0/",   "10.0.0.0/abc", "x1.2.3.4",
+			     "1.2.3.4.5",   "1.2.3.4/33",   "::1/129",
+			     "1.2.3.4/08",  "1.2.3.4/+8",   "1.2.3.4/-1",
+			     " 1.2.3.4",    "1.2.3.4 ",	    "",
+			     "/8",	    "host.example", "fe80::1%eth0",
+			     "1.2.3.4/8/8", "256.1.1.1",    "1.2.3.4/ 8",
+			     "0x7f.0.0.1",  "1.2.3.4/1000"};
 
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		char name[128];
@@ -88,8 +90,10 @@ static void test_matching(void)
 	CHECK("/32 matches only its address",
 	      contains("192.0.2.7/32", "192.0.2.7") &&
 		  !contains("192.0.2.7/32", "192.0.2.8"));
-	CHECK("hostname rhost is not an address", !rhost_address("localhost", &addr));
-	CHECK("short dotted rhost is not an address", !rhost_address("1.2.3", &addr));
+	CHECK("hostname rhost is not an address",
+	      !rhost_address("localhost", &addr));
+	CHECK("short dotted rhost is not an address",
+	      !rhost_address("1.2.3", &addr));
 	CHECK("empty rhost is not an address", !rhost_address("", &addr));
 	CHECK("octal-looking rhost is not an address",
 	      !rhost_address("010.1.1.1", &addr));

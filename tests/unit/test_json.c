@@ -24,10 +24,12 @@ void test_json(void)
 	CHECK("plain text is quoted", json_is("ci deploy", "\"ci deploy\""));
 	CHECK("quotes and backslashes are escaped",
 	      json_is("a\"b\\c", "\"a\\\"b\\\\c\""));
-	CHECK("newline and tab are escaped", json_is("a\nb\tc", "\"a\\nb\\tc\""));
+	CHECK("newline and tab are escaped",
+	      json_is("a\nb\tc", "\"a\\nb\\tc\""));
 	CHECK("other control characters become \\u escapes",
 	      json_is("a\x01z\x1f\x7f", "\"a\\u0001z\\u001f\\u007f\""));
-	CHECK("UTF-8 passes through", json_is("na\xc3\xafve", "\"na\xc3\xafve\""));
+	CHECK("UTF-8 passes through",
+	      json_is("na\xc3\xafve", "\"na\xc3\xafve\""));
 	CHECK("SQL-looking text is just text",
 	      json_is("'; DROP TABLE keys; --", "\"'; DROP TABLE keys; --\""));
 }

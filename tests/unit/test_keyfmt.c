@@ -28,7 +28,8 @@ static void test_known_vectors(void)
 	CHECK("key_parse splits id and secret",
 	      key_parse(MIXED_KEY, strlen(MIXED_KEY), &parts) &&
 		  strcmp(parts.id, "AbCdEfGhIjKl") == 0 &&
-		  strcmp(parts.secret, "Zz9Zz9Zz9Zz9Zz9Zz9Zz9Zz9Zz9Zz9xy") == 0);
+		  strcmp(parts.secret, "Zz9Zz9Zz9Zz9Zz9Zz9Zz9Zz9Zz9Zz9xy") ==
+		      0);
 }
 
 static void test_generated_keys(void)
@@ -97,9 +98,11 @@ static void test_malformed(void)
 	CHECK("empty string is rejected", !parses(""));
 	CHECK("NULL is rejected", !key_parse(NULL, 0, NULL));
 	CHECK("wrong prefix is rejected",
-	      !parses("pak2_AbCdEfGhIjKl_Zz9Zz9Zz9Zz9Zz9Zz9Zz9Zz9Zz9Zz9xy0afYVw"));
+	      !parses(
+		  "pak2_AbCdEfGhIjKl_Zz9Zz9Zz9Zz9Zz9Zz9Zz9Zz9Zz9Zz9xy0afYVw"));
 	CHECK("checksum beyond 32 bits is rejected",
-	      !parses("pak1_AbCdEfGhIjKl_Zz9Zz9Zz9Zz9Zz9Zz9Zz9Zz9Zz9Zz9xyzzzzzz"));
+	      !parses(
+		  "pak1_AbCdEfGhIjKl_Zz9Zz9Zz9Zz9Zz9Zz9Zz9Zz9Zz9Zz9xyzzzzzz"));
 	CHECK("an ordinary password is not a key", !parses("hunter2"));
 }
 

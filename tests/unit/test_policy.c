@@ -33,10 +33,12 @@ static bool verdict(const char *rhost, enum ip_verdict want)
 static void test_no_lists(void)
 {
 	rules("");
-	CHECK("no lists: numeric rhost allowed", verdict("198.51.100.9", IP_ALLOWED));
-	CHECK("no lists: hostname rhost allowed", verdict("host.example", IP_ALLOWED));
-	CHECK("no lists: local login allowed", verdict("", IP_ALLOWED) &&
-						   verdict(NULL, IP_ALLOWED));
+	CHECK("no lists: numeric rhost allowed",
+	      verdict("198.51.100.9", IP_ALLOWED));
+	CHECK("no lists: hostname rhost allowed",
+	      verdict("host.example", IP_ALLOWED));
+	CHECK("no lists: local login allowed",
+	      verdict("", IP_ALLOWED) && verdict(NULL, IP_ALLOWED));
 }
 
 static void test_deny_only(void)
@@ -56,14 +58,16 @@ static void test_deny_only(void)
 static void test_allow_lists(void)
 {
 	rules("+a 192.0.2.0/24");
-	CHECK("allow list: address in it allowed", verdict("192.0.2.5", IP_ALLOWED));
+	CHECK("allow list: address in it allowed",
+	      verdict("192.0.2.5", IP_ALLOWED));
 	CHECK("allow list: other address refused",
 	      verdict("198.51.100.9", IP_NOT_IN_ALLOW_LIST));
 	CHECK("allow list: hostname refused",
 	      verdict("host.example", IP_NOT_NUMERIC));
-	CHECK("allow list: garbage rhost refused", verdict("1.2.3", IP_NOT_NUMERIC));
-	CHECK("allow list: local login refused", verdict("", IP_NO_RHOST) &&
-						     verdict(NULL, IP_NO_RHOST));
+	CHECK("allow list: garbage rhost refused",
+	      verdict("1.2.3", IP_NOT_NUMERIC));
+	CHECK("allow list: local login refused",
+	      verdict("", IP_NO_RHOST) && verdict(NULL, IP_NO_RHOST));
 	CHECK("allow list: IPv4-mapped rhost matches",
 	      verdict("::ffff:192.0.2.5", IP_ALLOWED));
 	rules("+a 192.0.2.0/24, +d 192.0.2.0/25");
@@ -74,7 +78,8 @@ static void test_allow_lists(void)
 	rules("+a 2001:db8::/32");
 	CHECK("IPv6 allow list: address in it allowed",
 	      verdict("[2001:db8::5]", IP_ALLOWED));
-	CHECK("IPv6 allow list: ::1 refused", verdict("::1", IP_NOT_IN_ALLOW_LIST));
+	CHECK("IPv6 allow list: ::1 refused",
+	      verdict("::1", IP_NOT_IN_ALLOW_LIST));
 	CHECK("IPv6 allow list: IPv4 address refused",
 	      verdict("192.0.2.5", IP_NOT_IN_ALLOW_LIST));
 }
@@ -86,7 +91,8 @@ static void test_disabled_entries(void)
 	      verdict("198.51.100.9", IP_ALLOWED) && verdict("", IP_ALLOWED) &&
 		  verdict("host.example", IP_ALLOWED));
 	rules("-d 10.0.0.0/8");
-	CHECK("disabled deny entry is ignored", verdict("10.1.2.3", IP_ALLOWED));
+	CHECK("disabled deny entry is ignored",
+	      verdict("10.1.2.3", IP_ALLOWED));
 	rules("-a 10.0.0.0/8, +a 192.0.2.0/24");
 	CHECK("disabled allow entry does not admit its addresses",
 	      verdict("10.1.2.3", IP_NOT_IN_ALLOW_LIST));
@@ -102,7 +108,8 @@ static void test_damaged_and_expiry(void)
 	CHECK("key is valid until its expiry instant", !key_expired(&rec, 999));
 	CHECK("key is expired at its expiry instant", key_expired(&rec, 1000));
 	rec.expires_at = 0;
-	CHECK("key without expiry never expires", !key_expired(&rec, 4000000000));
+	CHECK("key without expiry never expires",
+	      !key_expired(&rec, 4000000000));
 }
 
 void test_policy(void)

@@ -3,7 +3,8 @@
 #include "request.h"
 #include "unit.h"
 
-static const char KEY[] = "pak1_AbCdEfGhIjKl_Zz9Zz9Zz9Zz9Zz9Zz9Zz9Zz9Zz9Zz9xy0afYVw";
+static const char KEY[] =
+    "pak1_AbCdEfGhIjKl_Zz9Zz9Zz9Zz9Zz9Zz9Zz9Zz9Zz9Zz9xy0afYVw";
 
 static size_t sample(char *buf, size_t buflen)
 {
@@ -38,7 +39,8 @@ static void test_framing_errors(void)
 
 	CHECK("a byte after the last field is refused",
 	      (buf[len] = 'x', !request_decode(buf, len + 1, &back)));
-	CHECK("a missing final NUL is refused", !request_decode(buf, len - 1, &back));
+	CHECK("a missing final NUL is refused",
+	      !request_decode(buf, len - 1, &back));
 	CHECK("an empty request is refused", !request_decode(buf, 0, &back));
 	buf[0] = 'X';
 	CHECK("a wrong magic is refused", !request_decode(buf, len, &back));
@@ -55,9 +57,11 @@ static void test_framing_errors(void)
 	CHECK("a field over its cap is refused",
 	      !request_decode(big, sizeof big, &back));
 	memset(req.user, 'u', REQ_USER_MAX);
-	CHECK("a user at its cap encodes", request_encode(&req, buf, sizeof buf) > 0);
+	CHECK("a user at its cap encodes",
+	      request_encode(&req, buf, sizeof buf) > 0);
 	req.rhost[0] = '\t';
-	CHECK("encode refuses a control byte", request_encode(&req, buf, sizeof buf) == 0);
+	CHECK("encode refuses a control byte",
+	      request_encode(&req, buf, sizeof buf) == 0);
 }
 
 static void test_response(void)
@@ -73,7 +77,8 @@ static void test_response(void)
 	      len > 0 && response_decode(buf, len, &back) &&
 		  strcmp(back.reason, resp.reason) == 0 &&
 		  strcmp(back.name, "ci deploy") == 0);
-	CHECK("a truncated response is refused", !response_decode(buf, len - 1, &back));
+	CHECK("a truncated response is refused",
+	      !response_decode(buf, len - 1, &back));
 }
 
 void test_request(void)

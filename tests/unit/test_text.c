@@ -7,7 +7,8 @@
 static bool name_ok(const char *s)
 {
 	char err[256];
-	return text_valid("name", s, NAME_MAX_CHARS, false, false, err, sizeof err);
+	return text_valid("name", s, NAME_MAX_CHARS, false, false, err,
+			  sizeof err);
 }
 
 static bool description_ok(const char *s)

@@ -25,21 +25,38 @@ static bool refused_with(const char *text, const char *part)
 
 static time_t utc(int y, int mo, int d, int h, int mi, int s)
 {
-	struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d,
-			.tm_hour = h, .tm_min = mi, .tm_sec = s};
+	struct tm tm = {.tm_year = y - 1900,
+			.tm_mon = mo - 1,
+			.tm_mday = d,
+			.tm_hour = h,
+			.tm_min = mi,
+			.tm_sec = s};
 	return timegm(&tm);
 }
 
 void test_when(void)
 {
 	char iso[ISO_TIME_LEN];
-	const char *bad[] = {"2030-02-30", "2030-13-01", "2030-1-1", "+0d",
-			     "+5m", "+d", "30d", "2030-01-15T25:00Z",
-			     "2030-01-15T10:20", "+99999999d", "tomorrow", "",
-			     "2030-01-15 ", "2030-01-15T10:60Z", "+1000000d"};
+	const char *bad[] = {"2030-02-30",
+			     "2030-13-01",
+			     "2030-1-1",
+			     "+0d",
+			     "+5m",
+			     "+d",
+			     "30d",
+			     "2030-01-15T25:00Z",
+			     "2030-01-15T10:20",
+			     "+99999999d",
+			     "tomorrow",
+			     "",
+			     "2030-01-15 ",
+			     "2030-01-15T10:60Z",
+			     "+1000000d"};
 
-	CHECK("+30d is thirty days from now", parsed_as("+30d", NOW + 30 * 86400));
-	CHECK("+12h is twelve hours from now", parsed_as("+12h", NOW + 12 * 3600));
+	CHECK("+30d is thirty days from now",
+	      parsed_as("+30d", NOW + 30 * 86400));
+	CHECK("+12h is twelve hours from now",
+	      parsed_as("+12h", NOW + 12 * 3600));
 	CHECK("+2w is two weeks from now", parsed_as("+2w", NOW + 14 * 86400));
 	CHECK("a date is valid through that whole day (UTC)",
 	      parsed_as("2030-01-15", utc(2030, 1, 16, 0, 0, 0)));
@@ -51,13 +68,16 @@ void test_when(void)
 	      parsed_as("2028-02-29", utc(2028, 3, 1, 0, 0, 0)));
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		char name[128];
-		snprintf(name, sizeof name, "bad expiry '%s' is refused", bad[i]);
+		snprintf(name, sizeof name, "bad expiry '%s' is refused",
+			 bad[i]);
 		CHECK(name, refused_with(bad[i], "bad expiry"));
 	}
-	CHECK("a past date is refused as past", refused_with("2020-01-01", "past"));
+	CHECK("a past date is refused as past",
+	      refused_with("2020-01-01", "past"));
 	CHECK("today's start is in the past, but today itself is valid",
 	      refused_with("2026-11-18T00:00Z", "past") &&
 		  parsed_as("2026-11-18", utc(2026, 11, 19, 0, 0, 0)));
 	iso_time(utc(2026, 11, 29, 16, 49, 34), iso);
-	CHECK("iso_time writes ISO 8601 UTC", strcmp(iso, "2026-11-29T16:49:34Z") == 0);
+	CHECK("iso_time writes ISO 8601 UTC",
+	      strcmp(iso, "2026-11-29T16:49:34Z") == 0);
 }
