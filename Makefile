@@ -34,9 +34,11 @@ CORE_SRC  := helper/keyfmt.c helper/request.c helper/cidr.c helper/when.c \
              helper/safefile.c helper/secret.c helper/store.c helper/policy.c \
              helper/verify.c helper/text.c helper/json.c helper/rules.c \
              helper/pak.c
-CTL_SRC   := helper/ctl.c helper/ctl_create.c helper/ctl_show.c \
+CTL_SRC   := helper/ctl.c helper/ctl_create.c helper/ctl_issue.c helper/ctl_show.c \
+             helper/ctl_rotate.c \
              helper/ctl_edit.c helper/ctl_verify.c
 MODULE_SRC := pam_apikey/pam_apikey.c pam_apikey/spawn.c pam_apikey/options.c \
+             pam_apikey/announce.c \
              helper/keyfmt.c helper/request.c
 SCHEMA    := $(sort $(wildcard schema/[0-9]*.sql))
 

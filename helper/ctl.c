@@ -37,6 +37,8 @@ static const struct command COMMANDS[] = {
      "                 [--allow CIDR]... [--deny CIDR]... [--remove CIDR]...\n"
      "                 [--disable CIDR]... [--enable CIDR]..."},
     {"delete", ctl_delete, "delete REF [--yes]"},
+    {"rotate", ctl_rotate,
+     "rotate REF [--grace DURATION] [--save FILE] [--quiet] [--json]"},
     {"verify", ctl_verify,
      "verify USER [--rhost ADDR] [--service NAME]  (key on stdin)"},
 };
@@ -52,6 +54,7 @@ static void print_usage(FILE *out, const char *only)
 	fprintf(out,
 		"REF is a key id (as 'list' prints it) or USER/NAME.\n"
 		"WHEN is YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS]Z, +Nd, +Nh or +Nw.\n"
+		"DURATION is 0 or N with s, m, h, d or w (default 24h).\n"
 		"Every command takes --db PATH and --pepper PATH (default %s "
 		"and %s).\n",
 		APIKEY_DB_PATH, APIKEY_PEPPER_PATH);

@@ -59,6 +59,23 @@ time_t ctl_expiry(const char *text, time_t now);
 void ctl_check_name(const char *name);
 void ctl_check_description(const char *description);
 
+/* Issuing a new key (ctl_issue.c), for create and rotate. */
+struct issue {
+	const char *verb; /* "created", "rotated" */
+	const char *save; /* .pak path or NULL */
+	bool quiet, json;
+	/* runs inside the transaction before the insert; false (with err)
+	 * aborts it */
+	bool (*step)(struct store *s, struct key_record *rec, void *ctx,
+		     char *err, size_t errlen);
+	void *ctx;
+};
+
+/* Generates the key into rec->id, saves rec and shows the key once; exits
+ * with the reason on failure (nothing saved, no .pak left). */
+void ctl_issue_key(const struct ctl *ctl, const struct issue *is,
+		   struct key_record *rec);
+
 int ctl_init(struct ctl *ctl, int argc, char **argv);
 int ctl_create(struct ctl *ctl, int argc, char **argv);
 int ctl_list(struct ctl *ctl, int argc, char **argv);
@@ -66,6 +83,7 @@ int ctl_show(struct ctl *ctl, int argc, char **argv);
 int ctl_edit(struct ctl *ctl, int argc, char **argv);
 int ctl_delete(struct ctl *ctl, int argc, char **argv);
 int ctl_verify(struct ctl *ctl, int argc, char **argv);
+int ctl_rotate(struct ctl *ctl, int argc, char **argv);
 
 /* output (ctl_show.c) */
 void print_key_json(FILE *out, const struct key_record *rec, const char *key);

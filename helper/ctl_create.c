@@ -4,12 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "ctl.h"
-#include "pak.h"
 #include "rules.h"
-#include "secret.h"
 
 #define DEFAULT_LIFETIME (90 * 86400)
 
@@ -97,13 +94,14 @@ static void fill_record(struct create_args *a, time_t now)
 }
 
 /* Inside the transaction, so the name cannot be taken in between. */
-static bool name_free(struct store *s, const struct key_record *rec, char *err,
-		      size_t errlen)
+static bool name_free(struct store *s, struct key_record *rec, void *ctx,
+		      char *err, size_t errlen)
 {
 	static struct key_record existing;
 	char ref[sizeof rec->user + sizeof rec->name + 1];
 	enum store_result found;
 
+	(void)ctx;
 	snprintf(ref, sizeof ref, "%s/%s", rec->user, rec->name);
 	found = store_find(s, ref, &existing);
 	if (found == STORE_OK)
@@ -114,85 +112,17 @@ static bool name_free(struct store *s, const struct key_record *rec, char *err,
 	return found == STORE_NOT_FOUND;
 }
 
-/*
- * Inserts the key in one transaction.  The .pak file (if any) is written
- * before the commit; on any failure the caller removes it: both or neither.
- */
-static bool save_key(struct store *s, const struct create_args *a,
-		     const char *key, const unsigned char hash[KEY_HASH_LEN],
-		     int pak_fd, char *err, size_t errlen)
-{
-	if (store_begin(s) != STORE_OK)
-		snprintf(err, errlen, "%s", store_error(s));
-	else if (!name_free(s, &a->rec, err, errlen))
-		;
-	else if (store_insert(s, &a->rec, hash) != STORE_OK)
-		snprintf(err, errlen, "%s", store_error(s));
-	else if (pak_fd >= 0 && !pak_write(pak_fd, key, &a->rec))
-		snprintf(err, errlen, "cannot write %s", a->save);
-	else if (store_commit(s) != STORE_OK)
-		snprintf(err, errlen, "%s", store_error(s));
-	else
-		return true;
-	store_rollback(s);
-	return false;
-}
-
-static void announce(const struct create_args *a, const char *key)
-{
-	if (a->json) {
-		print_key_json(stdout, &a->rec, key);
-		fputc('\n', stdout);
-	} else {
-		printf("%s\n", key);
-	}
-	if (a->quiet)
-		return;
-	fprintf(stderr,
-		"apikeyctl: created key '%s' (id %s) for user %s.\n"
-		"apikeyctl: this is the only time the key is shown; it cannot "
-		"be retrieved later.\n",
-		a->rec.name, a->rec.id, a->rec.user);
-	if (a->save != NULL)
-		fprintf(stderr, "apikeyctl: key saved to %s (mode 0600)\n",
-			a->save);
-}
-
 int ctl_create(struct ctl *ctl, int argc, char **argv)
 {
 	static struct create_args a;
-	unsigned char pepper[PEPPER_LEN], hash[KEY_HASH_LEN];
-	char key[KEY_LEN + 1], err[512];
-	struct parsed_key parts;
-	struct store *s;
-	int pak_fd = -1;
-	bool saved;
+	struct issue is = {.verb = "created", .step = name_free};
 
 	parse_create(ctl, argc, argv, &a);
 	fill_record(&a, time(NULL));
 	ctl_initialise(ctl, true);
-	ctl_load_pepper(ctl, pepper);
-	s = ctl_open_store(ctl, STORE_WRITE);
-	if (a.save != NULL &&
-	    (pak_fd = pak_create(a.save, err, sizeof err)) < 0)
-		errx(EXIT_REFUSED, "--save: %s", err);
-	key_generate(key, &parts);
-	memcpy(a.rec.id, parts.id, sizeof a.rec.id);
-	key_hash(pepper, parts.id, parts.secret, hash);
-	secret_wipe(pepper, sizeof pepper);
-	secret_wipe(&parts, sizeof parts);
-	saved = save_key(s, &a, key, hash, pak_fd, err, sizeof err);
-	if (pak_fd >= 0) {
-		close(pak_fd);
-		if (!saved)
-			unlink(a.save);
-	}
-	store_close(s);
-	if (!saved) {
-		secret_wipe(key, sizeof key);
-		errx(EXIT_REFUSED, "no key was created: %s", err);
-	}
-	announce(&a, key);
-	secret_wipe(key, sizeof key);
+	is.save = a.save;
+	is.quiet = a.quiet;
+	is.json = a.json;
+	ctl_issue_key(ctl, &is, &a.rec);
 	return 0;
 }

@@ -62,6 +62,10 @@ void print_key_json(FILE *out, const struct key_record *rec, const char *key)
 	json_string_or_null(out, rec->last_denied_ip);
 	json_field(out, "last_denied_reason");
 	json_string_or_null(out, rec->last_denied_reason);
+	json_field(out, "rotated_to");
+	json_string_or_null(out, rec->rotated_to);
+	json_field(out, "rotated_from");
+	json_string_or_null(out, rec->rotated_from);
 	json_field(out, "allow");
 	json_rules(out, rec, LIST_ALLOW);
 	json_field(out, "deny");
@@ -167,6 +171,12 @@ void print_key_text(FILE *out, const struct key_record *rec, time_t now)
 	fprintf(out, "%-14s%lld\n", "Use count:", rec->use_count);
 	text_last(out, "Last denied:", rec->last_denied_at, rec->last_denied_ip,
 		  rec->last_denied_reason);
+	if (rec->rotated_to[0] != '\0')
+		fprintf(out, "%-14s%s (successor)\n",
+			"Rotated to:", rec->rotated_to);
+	if (rec->rotated_from[0] != '\0')
+		fprintf(out, "%-14s%s (predecessor)\n",
+			"Rotated from:", rec->rotated_from);
 	text_rules(out, rec, LIST_ALLOW, "Allow list:");
 	text_rules(out, rec, LIST_DENY, "Deny list:");
 }

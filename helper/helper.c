@@ -138,8 +138,12 @@ static void respond(const struct verify_result *res)
 	size_t len;
 
 	snprintf(resp.reason, sizeof resp.reason, "%s", res->reason);
-	if (res->secret_matched)
+	if (res->secret_matched) {
 		snprintf(resp.name, sizeof resp.name, "%s", res->rec.name);
+		if (res->rec.expires_at != 0)
+			snprintf(resp.expires, sizeof resp.expires, "%lld",
+				 (long long)res->rec.expires_at);
+	}
 	len = response_encode(&resp, buf, sizeof buf);
 	if (len > 0 && write(STDOUT_FILENO, buf, len) < 0)
 		syslog(LOG_DEBUG, "module went away before the response");

@@ -40,6 +40,8 @@ struct key_record {
 	time_t last_denied_at; /* 0: never denied */
 	char last_denied_ip[REQ_RHOST_MAX + 1];
 	char last_denied_reason[REASON_MAX + 1];
+	char rotated_to[KEY_ID_LEN + 1];   /* successor's id, or "" */
+	char rotated_from[KEY_ID_LEN + 1]; /* predecessor's id, or "" */
 	size_t rule_count;
 	struct ip_rule rules[RULES_MAX];
 };

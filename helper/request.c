@@ -112,16 +112,18 @@ size_t response_encode(const struct response *resp, char *buf, size_t buflen)
 	/* encode_fields only reads through the fields */
 	struct response *r = (struct response *)resp;
 	struct field fields[] = {{r->reason, RESP_REASON_MAX},
-				 {r->name, RESP_NAME_MAX}};
+				 {r->name, RESP_NAME_MAX},
+				 {r->expires, RESP_EXPIRES_MAX}};
 
-	return encode_fields(fields, 2, NULL, buf, buflen);
+	return encode_fields(fields, 3, NULL, buf, buflen);
 }
 
 bool response_decode(const char *buf, size_t len, struct response *resp)
 {
 	struct field fields[] = {{resp->reason, RESP_REASON_MAX},
-				 {resp->name, RESP_NAME_MAX}};
+				 {resp->name, RESP_NAME_MAX},
+				 {resp->expires, RESP_EXPIRES_MAX}};
 
 	memset(resp, 0, sizeof *resp);
-	return decode_fields(fields, 2, NULL, buf, len);
+	return decode_fields(fields, 3, NULL, buf, len);
 }

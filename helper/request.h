@@ -7,9 +7,10 @@
  * missing field or any byte after the last field makes the whole request
  * invalid: it is refused, never truncated.
  *
- * Response (helper stdout -> module): two NUL-ended fields, the reason token
- * and the key name (empty until the secret matched).  It only feeds the
- * module's log line; the helper's exit status alone decides.
+ * Response (helper stdout -> module): three NUL-ended fields: the reason,
+ * the key name and its expiry in Unix seconds (both empty until the secret
+ * matched; the expiry also when the key never expires).  It feeds the
+ * module's log line and expiry warning; the exit status alone decides.
  */
 #ifndef APIKEY_REQUEST_H
 #define APIKEY_REQUEST_H
@@ -29,9 +30,11 @@
 	(sizeof REQ_MAGIC + 2 + REQ_USER_MAX + 1 + REQ_RHOST_MAX + 1 +         \
 	 REQ_SERVICE_MAX + 1 + REQ_DB_MAX + 1 + REQ_KEY_MAX + 1)
 
-#define RESP_REASON_MAX 256
-#define RESP_NAME_MAX	512
-#define RESP_MAX	(RESP_REASON_MAX + 1 + RESP_NAME_MAX + 1)
+#define RESP_REASON_MAX	 256
+#define RESP_NAME_MAX	 512
+#define RESP_EXPIRES_MAX 20
+#define RESP_MAX                                                               \
+	(RESP_REASON_MAX + 1 + RESP_NAME_MAX + 1 + RESP_EXPIRES_MAX + 1)
 
 /* op: 'A' authenticate with a whole key; 'C' account check by key id */
 #define REQ_OP_AUTH 'A'
@@ -58,6 +61,7 @@ struct request {
 struct response {
 	char reason[RESP_REASON_MAX + 1];
 	char name[RESP_NAME_MAX + 1];
+	char expires[RESP_EXPIRES_MAX + 1];
 };
 
 /* Serialises req into buf; returns the length, or 0 if a field is too long

@@ -24,7 +24,7 @@ struct store {
 #define KEY_COLUMNS                                                            \
 	"id, user, uid, name, description, created_at, expires_at, "           \
 	"last_used_at, last_used_ip, use_count, last_denied_at, "              \
-	"last_denied_ip, last_denied_reason, hash"
+	"last_denied_ip, last_denied_reason, hash, rotated_to, rotated_from"
 
 static void set_error(struct store *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -349,7 +349,9 @@ static bool read_key_row(sqlite3_stmt *stmt, struct key_record *rec,
 	    !column_text(stmt, 11, rec->last_denied_ip,
 			 sizeof rec->last_denied_ip) ||
 	    !column_text(stmt, 12, rec->last_denied_reason,
-			 sizeof rec->last_denied_reason))
+			 sizeof rec->last_denied_reason) ||
+	    !column_text(stmt, 14, rec->rotated_to, sizeof rec->rotated_to) ||
+	    !column_text(stmt, 15, rec->rotated_from, sizeof rec->rotated_from))
 		return false;
 	if (hash != NULL) {
 		if (sqlite3_column_bytes(stmt, 13) != KEY_HASH_LEN)
@@ -521,6 +523,14 @@ static void bind_time_or_null(sqlite3_stmt *stmt, int col, time_t t)
 		sqlite3_bind_int64(stmt, col, (sqlite3_int64)t);
 }
 
+static void bind_text_or_null(sqlite3_stmt *stmt, int col, const char *text)
+{
+	if (text[0] == '\0')
+		sqlite3_bind_null(stmt, col);
+	else
+		sqlite3_bind_text(stmt, col, text, -1, SQLITE_STATIC);
+}
+
 /* Runs a statement whose parameters are bound; returns rows changed or -1. */
 static int run_change(struct store *s, sqlite3_stmt *stmt, const char *what,
 		      enum store_result *result)
@@ -564,7 +574,8 @@ enum store_result store_insert(struct store *s, const struct key_record *rec,
 	sqlite3_stmt *stmt = prepare(
 	    s,
 	    "INSERT INTO keys (id, user, uid, name, description, hash, "
-	    "created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+	    "created_at, expires_at, rotated_from) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
 	enum store_result result = STORE_ERROR;
 
 	if (stmt == NULL)
@@ -577,6 +588,7 @@ enum store_result store_insert(struct store *s, const struct key_record *rec,
 	sqlite3_bind_blob(stmt, 6, hash, KEY_HASH_LEN, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 7, (sqlite3_int64)rec->created_at);
 	bind_time_or_null(stmt, 8, rec->expires_at);
+	bind_text_or_null(stmt, 9, rec->rotated_from);
 	if (run_change(s, stmt, "saving key", &result) >= 0)
 		result = insert_rules(s, rec);
 	sqlite3_finalize(stmt);
@@ -601,7 +613,7 @@ enum store_result store_update(struct store *s, const struct key_record *rec)
 {
 	sqlite3_stmt *stmt =
 	    prepare(s, "UPDATE keys SET name = ?2, description = ?3, "
-		       "expires_at = ?4 WHERE id = ?1");
+		       "expires_at = ?4, rotated_to = ?5 WHERE id = ?1");
 	enum store_result result = STORE_ERROR;
 	int changed;
 
@@ -611,6 +623,7 @@ enum store_result store_update(struct store *s, const struct key_record *rec)
 	sqlite3_bind_text(stmt, 2, rec->name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 3, rec->description, -1, SQLITE_STATIC);
 	bind_time_or_null(stmt, 4, rec->expires_at);
+	bind_text_or_null(stmt, 5, rec->rotated_to);
 	changed = run_change(s, stmt, "updating key", &result);
 	sqlite3_finalize(stmt);
 	if (changed == 0) {
@@ -665,8 +678,7 @@ static enum store_result track(struct store *s, const char *sql, const char *id,
 		return STORE_ERROR;
 	sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)now);
-	if (ip[0] != '\0')
-		sqlite3_bind_text(stmt, 3, ip, -1, SQLITE_STATIC);
+	bind_text_or_null(stmt, 3, ip);
 	if (reason != NULL)
 		sqlite3_bind_text(stmt, 4, reason, -1, SQLITE_STATIC);
 	changed = run_change(s, stmt, "recording use", &result);

@@ -53,7 +53,7 @@ enum store_result store_get(struct store *s, const char *id,
 enum store_result store_insert(struct store *s, const struct key_record *rec,
 			       const unsigned char hash[KEY_HASH_LEN]);
 
-/* Name, description, expiry and the IP rules; never the hash. */
+/* Name, description, expiry, successor and the IP rules; never the hash. */
 enum store_result store_update(struct store *s, const struct key_record *rec);
 
 enum store_result store_delete(struct store *s, const char *id);

@@ -63,3 +63,17 @@ bool text_valid(const char *what, const char *s, size_t max_chars,
 		return true;
 	return false;
 }
+
+size_t utf8_prefix_bytes(const char *s, size_t max_chars)
+{
+	size_t bytes = 0, chars = 0;
+
+	while (s[bytes] != '\0') {
+		/* a lead byte starts a character; 10xxxxxx continues one */
+		if (((unsigned char)s[bytes] & 0xc0) != 0x80 &&
+		    chars++ == max_chars)
+			break;
+		bytes++;
+	}
+	return bytes;
+}

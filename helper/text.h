@@ -15,4 +15,8 @@ bool text_valid(const char *what, const char *s, size_t max_chars,
 		bool allow_newlines, bool allow_empty, char *err,
 		size_t errlen);
 
+/* The byte length of the longest prefix of the UTF-8 text s holding at
+ * most max_chars characters (never splitting a character). */
+size_t utf8_prefix_bytes(const char *s, size_t max_chars);
+
 #endif

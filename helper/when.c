@@ -1,6 +1,5 @@
 #include "when.h"
 
-#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -86,23 +85,40 @@ static bool parse_datetime(const char *t, time_t *out)
 			number_at(t + 14, 2), sec, out);
 }
 
-static bool parse_relative(const char *t, time_t now, time_t *out)
+bool duration_parse(const char *text, long long *seconds)
 {
-	size_t len = strlen(t);
-	int64_t unit, count;
+	size_t len = strlen(text);
+	long long unit, count;
 
-	if (len < 3 || len > 8 || t[0] != '+' || !all_digits(t + 1, len - 2))
+	if (strcmp(text, "0") == 0) {
+		*seconds = 0;
+		return true;
+	}
+	if (len < 2 || len > 8 || !all_digits(text, len - 1))
 		return false;
-	switch (t[len - 1]) {
+	switch (text[len - 1]) {
+	case 's': unit = 1; break;
+	case 'm': unit = 60; break;
 	case 'h': unit = 3600; break;
 	case 'd': unit = 86400; break;
 	case 'w': unit = 7 * 86400; break;
 	default: return false;
 	}
-	count = number_at(t + 1, len - 2);
+	count = number_at(text, len - 1);
 	if (count < 1 || count > MAX_RELATIVE)
 		return false;
-	*out = now + (time_t)(count * unit);
+	*seconds = count * unit;
+	return true;
+}
+
+static bool parse_relative(const char *t, time_t now, time_t *out)
+{
+	long long seconds;
+
+	if (t[0] != '+' || strcmp(t, "+0") == 0 ||
+	    !duration_parse(t + 1, &seconds))
+		return false;
+	*out = now + (time_t)seconds;
 	return true;
 }
 
@@ -115,7 +131,7 @@ bool when_parse(const char *text, time_t now, time_t *out, char *err,
 	    !parse_datetime(text, &t)) {
 		snprintf(err, errlen,
 			 "bad expiry '%s' (want YYYY-MM-DD, "
-			 "YYYY-MM-DDTHH:MM[:SS]Z, or +Nd, +Nh, +Nw)",
+			 "YYYY-MM-DDTHH:MM[:SS]Z, or +N with s, m, h, d or w)",
 			 text);
 		return false;
 	}

@@ -15,19 +15,19 @@ static const char *option_value(const char *arg, const char *name)
 	return NULL;
 }
 
-static int parse_timeout(pam_handle_t *pamh, const char *value)
+/* A decimal number in [min, max]; otherwise logs and returns fallback. */
+static int parse_number(pam_handle_t *pamh, const char *arg, const char *value,
+			int min, int max, int fallback)
 {
 	char *end;
-	long seconds = strtol(value, &end, 10);
+	long number = strtol(value, &end, 10);
 
-	if (*value == '\0' || *end != '\0' || seconds < 1 ||
-	    seconds > MAX_TIMEOUT_SECONDS) {
-		pam_syslog(pamh, LOG_ERR,
-			   "bad timeout=%s (want 1 to %d seconds); using %d",
-			   value, MAX_TIMEOUT_SECONDS, DEFAULT_TIMEOUT_SECONDS);
-		return DEFAULT_TIMEOUT_SECONDS;
+	if (*value == '\0' || *end != '\0' || number < min || number > max) {
+		pam_syslog(pamh, LOG_ERR, "bad %s (want %d to %d); using %d",
+			   arg, min, max, fallback);
+		return fallback;
 	}
-	return (int)seconds;
+	return (int)number;
 }
 
 static void parse_one(pam_handle_t *pamh, const char *arg,
@@ -48,7 +48,12 @@ static void parse_one(pam_handle_t *pamh, const char *arg,
 	else if ((value = option_value(arg, "db")) != NULL && value[0] == '/')
 		opts->db = value;
 	else if ((value = option_value(arg, "timeout")) != NULL)
-		opts->timeout_seconds = parse_timeout(pamh, value);
+		opts->timeout_seconds =
+		    parse_number(pamh, arg, value, 1, MAX_TIMEOUT_SECONDS,
+				 DEFAULT_TIMEOUT_SECONDS);
+	else if ((value = option_value(arg, "warn_days")) != NULL)
+		opts->warn_days = parse_number(
+		    pamh, arg, value, 0, MAX_WARN_DAYS, DEFAULT_WARN_DAYS);
 	else
 		pam_syslog(pamh, LOG_ERR, "unknown or malformed option: %s",
 			   arg);
@@ -62,6 +67,7 @@ void parse_options(pam_handle_t *pamh, int argc, const char **argv,
 	opts->debug = false;
 	opts->nodelay = false;
 	opts->timeout_seconds = DEFAULT_TIMEOUT_SECONDS;
+	opts->warn_days = DEFAULT_WARN_DAYS;
 	for (int i = 0; i < argc; i++)
 		parse_one(pamh, argv[i], opts);
 }

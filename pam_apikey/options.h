@@ -6,6 +6,8 @@
 #include <stdbool.h>
 
 #define DEFAULT_TIMEOUT_SECONDS 10
+#define DEFAULT_WARN_DAYS	7
+#define MAX_WARN_DAYS		3650
 #define MAX_TIMEOUT_SECONDS	60
 
 struct module_options {
@@ -15,6 +17,7 @@ struct module_options {
 	bool debug;
 	bool nodelay;	     /* no pam_fail_delay on failure */
 	int timeout_seconds; /* the helper is killed after this */
+	int warn_days;	     /* warn when the key expires this soon; 0: never */
 };
 
 /* Reads argv; unknown or malformed options are logged and ignored.

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "announce.h"
 #include "keyfmt.h"
 #include "options.h"
 #include "request.h"
@@ -80,10 +81,9 @@ static void log_outcome(pam_handle_t *pamh, const struct login *login,
 /* Builds and sends one request; returns the PAM code for its outcome. */
 static int ask_helper(pam_handle_t *pamh, const struct module_options *opts,
 		      const struct login *login, char op, const char *key,
-		      const char *key_id)
+		      const char *key_id, struct helper_outcome *out)
 {
 	struct request req;
-	struct helper_outcome out;
 	char buf[REQ_MAX];
 	size_t len;
 
@@ -109,10 +109,10 @@ static int ask_helper(pam_handle_t *pamh, const struct module_options *opts,
 			   key_id);
 		return PAM_AUTH_ERR;
 	}
-	run_helper(pamh, opts->helper, buf, len, opts->timeout_seconds, &out);
+	run_helper(pamh, opts->helper, buf, len, opts->timeout_seconds, out);
 	explicit_bzero(buf, sizeof buf);
-	log_outcome(pamh, login, key_id, &out);
-	return status_to_pam(out.status);
+	log_outcome(pamh, login, key_id, out);
+	return status_to_pam(out->status);
 }
 
 static void free_data(pam_handle_t *pamh, void *data, int error_status)
@@ -147,6 +147,7 @@ static int authenticate(pam_handle_t *pamh, const struct module_options *opts)
 {
 	struct login login;
 	struct parsed_key key;
+	struct helper_outcome out;
 	const char *authtok = NULL;
 	int rc = get_login(pamh, &login);
 
@@ -163,9 +164,11 @@ static int authenticate(pam_handle_t *pamh, const struct module_options *opts)
 		return PAM_IGNORE;
 	}
 	explicit_bzero(key.secret, sizeof key.secret);
-	rc = ask_helper(pamh, opts, &login, REQ_OP_AUTH, authtok, key.id);
-	if (rc == PAM_SUCCESS)
+	rc = ask_helper(pamh, opts, &login, REQ_OP_AUTH, authtok, key.id, &out);
+	if (rc == PAM_SUCCESS) {
 		remember_key(pamh, key.id);
+		announce_key(pamh, opts->warn_days, key.id, &out);
+	}
 	return rc;
 }
 
@@ -200,6 +203,7 @@ PAM_EXTERN int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc,
 {
 	struct module_options opts;
 	struct login login;
+	struct helper_outcome out;
 	const void *key_id = NULL;
 	int rc;
 
@@ -211,7 +215,7 @@ PAM_EXTERN int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc,
 	rc = get_login(pamh, &login);
 	if (rc != PAM_SUCCESS)
 		return rc;
-	rc = ask_helper(pamh, &opts, &login, REQ_OP_ACCT, key_id, key_id);
+	rc = ask_helper(pamh, &opts, &login, REQ_OP_ACCT, key_id, key_id, &out);
 	if (rc == PAM_AUTH_ERR)
 		return PAM_PERM_DENIED;
 	return rc == PAM_AUTHINFO_UNAVAIL ? PAM_AUTH_ERR : rc;

@@ -18,7 +18,7 @@ test_init() {
 	expect_eq "pepper is root 0400" "400 root" "$(mode_of "$PEPPER")"
 	expect_eq "pepper is 32 bytes" 32 "$(stat -c %s "$PEPPER")"
 	expect_eq "store uses WAL" wal "$(sqlite3 "$DB" 'PRAGMA journal_mode')"
-	expect_eq "store schema is versioned" 1 "$(sqlite3 "$DB" 'PRAGMA user_version')"
+	expect_eq "store schema is at the latest version" "$(ls "$TOP"/schema/[0-9]*.sql | wc -l)" "$(sqlite3 "$DB" "PRAGMA user_version")"
 	before=$(sha256sum <"$PEPPER")
 	ctl create root --name keep --quiet >/dev/null
 	run_cmd ctl init
@@ -275,6 +275,59 @@ test_fresh_create_initialises() {
 	check "create on a fresh machine made the pepper" test -s "$d/etc/pepper"
 }
 
+test_rotate() {
+	old=$(ctl create root --name rot --description "rotating" --allow 192.0.2.0/24 --deny 10.0.0.0/8 --expires +10d --quiet)
+	oldid=${old:5:12}
+	run_cmd ctl rotate root/rot --grace 2s
+	new=$OUT
+	check "rotate prints a new key once" grep -Eq "$KEY_RE" <<<"$new"
+	expect_contains "rotate says the key is shown once" "only time the key is shown" "$ERR"
+	j=$(ctl show root/rot --json)
+	expect_eq "the new key takes the name, description and lists" \
+		'rotating [{"cidr":"192.0.2.0/24","enabled":true}] [{"cidr":"10.0.0.0/8","enabled":true}]' \
+		"$(jq -c -r '"\(.description) \(.allow) \(.deny)"' <<<"$j")"
+	expect_eq "the new key names its predecessor" "$oldid" "$(jq -r .rotated_from <<<"$j")"
+	expect_eq "the new key keeps the lifetime" 10 "$(( ($(date -d "$(jq -r .expires_at <<<"$j")" +%s) - $(date -d "$(jq -r .created_at <<<"$j")" +%s)) / 86400 ))"
+	expect_eq "show of the old key names the successor" "${new:5:12}" "$(ctl show "$oldid" --json | jq -r .rotated_to)"
+	expect_contains "show text names the successor" "Rotated to:   ${new:5:12}" "$(ctl show "$oldid")"
+	run_cmd ctl verify root --rhost 192.0.2.1 <<<"$old"
+	expect_eq "the old key works during the grace period" 0 "$RC"
+	run_cmd ctl verify root --rhost 192.0.2.1 <<<"$new"
+	expect_eq "the new key works" 0 "$RC"
+	sleep 3
+	run_cmd ctl verify root --rhost 192.0.2.1 <<<"$old"
+	expect_eq "the old key is refused after the grace period" "refused: key 'rot (rotated $oldid)' (id $oldid) of user root: key expired" "$OUT"
+	run_cmd ctl rotate "$oldid"
+	expect_contains "a rotated key cannot be rotated again" "already rotated" "$ERR"
+	newer=$(ctl rotate root/rot --grace 0 --quiet)
+	run_cmd ctl verify root --rhost 192.0.2.1 <<<"$new"
+	expect_eq "--grace 0 revokes the old key at once" 1 "$RC"
+	run_cmd ctl verify root --rhost 192.0.2.1 <<<"$newer"
+	expect_eq "the newest key works" 0 "$RC"
+	never=$(ctl create root --name rotnever --never-expire --quiet)
+	expect_eq "a never-expiring key rotates to a never-expiring key" null "$(ctl rotate root/rotnever --json 2>/dev/null | jq -r .expires_at)"
+	run_cmd ctl rotate root/rot --grace 5y
+	expect_eq "a bad --grace is a usage error" 2 "$RC"
+}
+
+test_migration() {
+	d=$WORK/migrate
+	mkdir -m 0700 "$d"
+	c="$BUILD/apikeyctl --db $d/lib/keys.db --pepper $d/etc/pepper"
+	key=$($c create root --name old-store --quiet 2>/dev/null)
+	# turn the store back into a version 1 store, as an older release made it
+	sqlite3 "$d/lib/keys.db" "ALTER TABLE keys DROP COLUMN rotated_to; ALTER TABLE keys DROP COLUMN rotated_from; PRAGMA user_version = 1"
+	run_cmd $c list
+	expect_contains "an out-of-date store is refused for reading with advice" "run 'apikeyctl init' to upgrade" "$ERR"
+	run_cmd $c init
+	expect_eq "init migrates the store" 2 "$(sqlite3 "$d/lib/keys.db" 'PRAGMA user_version')"
+	run_cmd $c verify root <<<"$key"
+	expect_eq "keys survive the migration" 0 "$RC"
+	sqlite3 "$d/lib/keys.db" "PRAGMA user_version = 99"
+	run_cmd $c list
+	expect_contains "a store from a newer release is refused" "newer than this program" "$ERR"
+}
+
 test_init
 test_create_output
 test_create_expiry
@@ -288,3 +341,5 @@ test_delete
 test_usage_and_root
 test_unsafe_store
 test_fresh_create_initialises
+test_rotate
+test_migration

@@ -185,6 +185,21 @@ test_account_management() {
 	expect_contains "account check ignores logins it did not authenticate" "acct=PAM_SUCCESS" "$out"
 }
 
+test_login_features() {
+	key=$(newkey $ALICE --name "soon due" --expires +3d)
+	out=$(printf '%s\n' "$key" | "$BIN/pam-test" "$WORK/pam.d" keyonly $ALICE)
+	expect_contains "a key expiring within warn_days is announced" "message=API key 'soon due' expires in 3 days" "$out"
+	expect_contains "the session learns the key id" "env=PAM_APIKEY_ID=${key:5:12}" "$out"
+	expect_contains "the session learns the key name" "env=PAM_APIKEY_NAME=soon due" "$out"
+	service warn2 "auth required $MOD warn_days=2"
+	expect_lacks "no warning beyond warn_days" "message=" "$(printf '%s\n' "$key" | "$BIN/pam-test" "$WORK/pam.d" warn2 $ALICE)"
+	service warn0 "auth required $MOD warn_days=0 bogus_option"
+	expect_lacks "warn_days=0 turns the warning off" "message=" "$(printf '%s\n' "$key" | "$BIN/pam-test" "$WORK/pam.d" warn0 $ALICE)"
+	expect_contains "an unknown option is logged" "unknown or malformed option: bogus_option" "$(cat "$SYSLOG")"
+	far=$(newkey $ALICE --name "far off" --expires +30d)
+	expect_lacks "a key far from expiry is not announced" "message=" "$(printf '%s\n' "$far" | "$BIN/pam-test" "$WORK/pam.d" keyonly $ALICE)"
+}
+
 test_logging() {
 	: >"$SYSLOG"
 	key=$(newkey $ALICE --name "logged key" --allow 127.0.0.0/8)
@@ -324,6 +339,7 @@ test_expiry_boundary
 test_lifecycle
 test_tracking
 test_account_management
+test_login_features
 test_logging
 test_linkage
 test_system_errors

@@ -1,7 +1,9 @@
 /*
  * pam-test: drives a real libpam stack from a service file in a test
  * directory (pam_start_confdir), answering password prompts with the first
- * line of stdin.  Prints "auth=<code name>" (and "acct=..." with --acct).
+ * line of stdin.  Prints "auth=<code name>", the PAM environment as
+ * "env=NAME=VALUE" lines, info messages as "message=TEXT", and "acct=..."
+ * with --acct.
  * Exit status: the pam_authenticate result (then acct's, if asked).
  *
  *   pam-test CONFDIR SERVICE USER [--rhost ADDR] [--acct] [--between CMD]
@@ -64,6 +66,17 @@ static const char *code_name(int rc)
 	}
 }
 
+static void print_env(pam_handle_t *pamh)
+{
+	char **env = pam_getenvlist(pamh);
+
+	for (size_t i = 0; env != NULL && env[i] != NULL; i++) {
+		printf("env=%s\n", env[i]);
+		free(env[i]);
+	}
+	free(env);
+}
+
 static void reap_all(int sig)
 {
 	(void)sig;
@@ -107,6 +120,7 @@ int main(int argc, char **argv)
 		pam_set_item(pamh, PAM_RHOST, rhost);
 	rc = pam_authenticate(pamh, 0);
 	printf("auth=%s\n", code_name(rc));
+	print_env(pamh);
 	if (rc == PAM_SUCCESS && between != NULL && system(between) != 0)
 		printf("between=failed\n");
 	if (rc == PAM_SUCCESS && acct) {

@@ -72,11 +72,13 @@ static void test_response(void)
 
 	strcpy(resp.reason, "address not in allow list");
 	strcpy(resp.name, "ci deploy");
+	strcpy(resp.expires, "1796000000");
 	len = response_encode(&resp, buf, sizeof buf);
 	CHECK("response survives encode and decode",
 	      len > 0 && response_decode(buf, len, &back) &&
 		  strcmp(back.reason, resp.reason) == 0 &&
-		  strcmp(back.name, "ci deploy") == 0);
+		  strcmp(back.name, "ci deploy") == 0 &&
+		  strcmp(back.expires, "1796000000") == 0);
 	CHECK("a truncated response is refused",
 	      !response_decode(buf, len - 1, &back));
 }

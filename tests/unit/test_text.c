@@ -42,4 +42,8 @@ void test_text(void)
 	CHECK("description may be empty", description_ok(""));
 	CHECK("description refuses other control characters",
 	      !description_ok("bell\a"));
+	CHECK("utf8 prefix counts characters, not bytes",
+	      utf8_prefix_bytes("na\xc3\xafve", 3) == 4);
+	CHECK("utf8 prefix of a short text is all of it",
+	      utf8_prefix_bytes("abc", 10) == 3);
 }

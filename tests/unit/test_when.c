@@ -41,7 +41,7 @@ void test_when(void)
 			     "2030-13-01",
 			     "2030-1-1",
 			     "+0d",
-			     "+5m",
+			     "+5y",
 			     "+d",
 			     "30d",
 			     "2030-01-15T25:00Z",
@@ -58,6 +58,8 @@ void test_when(void)
 	CHECK("+12h is twelve hours from now",
 	      parsed_as("+12h", NOW + 12 * 3600));
 	CHECK("+2w is two weeks from now", parsed_as("+2w", NOW + 14 * 86400));
+	CHECK("+90s and +5m are seconds and minutes",
+	      parsed_as("+90s", NOW + 90) && parsed_as("+5m", NOW + 300));
 	CHECK("a date is valid through that whole day (UTC)",
 	      parsed_as("2030-01-15", utc(2030, 1, 16, 0, 0, 0)));
 	CHECK("a date-time without seconds",
@@ -77,6 +79,12 @@ void test_when(void)
 	CHECK("today's start is in the past, but today itself is valid",
 	      refused_with("2026-11-18T00:00Z", "past") &&
 		  parsed_as("2026-11-18", utc(2026, 11, 19, 0, 0, 0)));
+	long long secs = -1;
+	CHECK("duration 0 is zero", duration_parse("0", &secs) && secs == 0);
+	CHECK("duration 24h", duration_parse("24h", &secs) && secs == 86400);
+	CHECK("duration without a unit is refused",
+	      !duration_parse("24", &secs));
+	CHECK("duration with a sign is refused", !duration_parse("-1h", &secs));
 	iso_time(utc(2026, 11, 29, 16, 49, 34), iso);
 	CHECK("iso_time writes ISO 8601 UTC",
 	      strcmp(iso, "2026-11-29T16:49:34Z") == 0);
