@@ -2,6 +2,7 @@
 # (as root, on Debian), builds, and runs every test.
 
 PREFIX        ?= /usr
+BINDIR        ?= $(PREFIX)/bin
 SBINDIR       ?= $(PREFIX)/sbin
 SYSCONFDIR    ?= /etc
 LOCALSTATEDIR ?= /var
@@ -46,7 +47,8 @@ CORE_OBJ  := $(CORE_SRC:%.c=$(B)/%.o) $(B)/schema.o
 CTL_OBJ   := $(CTL_SRC:%.c=$(B)/%.o)
 MODULE_OBJ := $(MODULE_SRC:%.c=$(B)/pic/%.o)
 
-PROGRAMS  := $(B)/apikey-helper $(B)/apikeyctl $(B)/pam_apikey.so
+PROGRAMS  := $(B)/apikey-helper $(B)/apikeyctl $(B)/pam_apikey.so \
+             $(B)/apikey-askpass
 TEST_BINS := $(B)/unit-tests $(B)/pam-test $(B)/log-listen $(B)/testtool
 
 .PHONY: all check test deps install uninstall clean format
@@ -71,6 +73,11 @@ $(B)/apikey-helper: $(B)/helper/helper.o $(CORE_OBJ)
 
 $(B)/apikeyctl: $(CTL_OBJ) $(CORE_OBJ)
 	@echo "  CC $@"; $(CC) $(ALL_CFLAGS) -pie $(LINK_HARDEN) $^ $(LIBS) -o $@
+
+# the client side: no store, no libsodium
+$(B)/apikey-askpass: $(B)/helper/askpass.o $(B)/helper/keyfmt.o $(B)/helper/pak.o \
+                     $(B)/helper/when.o
+	@echo "  CC $@"; $(CC) $(ALL_CFLAGS) -pie $(LINK_HARDEN) $^ -lz -o $@
 
 # links libpam (and zlib's crc32) only: no sqlite, no libsodium in sshd
 $(B)/pam_apikey.so: $(MODULE_OBJ) pam_apikey/pam_apikey.map
@@ -104,10 +111,13 @@ install: all
 	install -d -m 0755 $(DESTDIR)$(SBINDIR) $(DESTDIR)$(PAMDIR)
 	install -m 4755 $(B)/apikey-helper $(DESTDIR)$(HELPER_PATH)
 	install -m 0755 $(B)/apikeyctl $(DESTDIR)$(SBINDIR)/apikeyctl
+	install -d -m 0755 $(DESTDIR)$(BINDIR)
+	install -m 0755 $(B)/apikey-askpass $(DESTDIR)$(BINDIR)/apikey-askpass
 	install -m 0644 $(B)/pam_apikey.so $(DESTDIR)$(PAMDIR)/pam_apikey.so
 
 uninstall:
 	rm -f $(DESTDIR)$(HELPER_PATH) $(DESTDIR)$(SBINDIR)/apikeyctl \
+	  $(DESTDIR)$(BINDIR)/apikey-askpass \
 	  $(DESTDIR)$(PAMDIR)/pam_apikey.so
 
 format:

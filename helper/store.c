@@ -572,10 +572,9 @@ enum store_result store_insert(struct store *s, const struct key_record *rec,
 			       const unsigned char hash[KEY_HASH_LEN])
 {
 	sqlite3_stmt *stmt = prepare(
-	    s,
-	    "INSERT INTO keys (id, user, uid, name, description, hash, "
-	    "created_at, expires_at, rotated_from) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+	    s, "INSERT INTO keys (id, user, uid, name, description, hash, "
+	       "created_at, expires_at, rotated_from) "
+	       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
 	enum store_result result = STORE_ERROR;
 
 	if (stmt == NULL)

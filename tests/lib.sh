@@ -18,6 +18,13 @@ check() {
 	if "$@"; then ok "$name"; else not_ok "$name" "command failed: $*"; fi
 }
 
+# refute NAME COMMAND...: passes when the command fails
+refute() {
+	name=$1
+	shift
+	if "$@"; then not_ok "$name" "command succeeded: $*"; else ok "$name"; fi
+}
+
 # expect_eq NAME EXPECTED ACTUAL
 expect_eq() {
 	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "expected: $2

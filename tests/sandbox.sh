@@ -32,13 +32,16 @@ sandbox_log() {
 	mkdir "$WORK/olddev"
 	mount --rbind /dev "$WORK/olddev"
 	mount -t tmpfs -o mode=0755 tmpfs /dev
-	for n in null zero full random urandom tty ptmx; do
+	for n in null zero full random urandom tty; do
 		touch "/dev/$n"
 		mount --bind "$WORK/olddev/$n" "/dev/$n"
 	done
 	mkdir /dev/pts /dev/shm
 	mount --rbind "$WORK/olddev/pts" /dev/pts
 	mount --rbind "$WORK/olddev/shm" /dev/shm
+	# a bound /dev/ptmx node fails openpty() with ENOENT here; the
+	# devpts instance's own ptmx works (sshd -t sessions, sshpass)
+	ln -s pts/ptmx /dev/ptmx
 	"$BIN/log-listen" /dev/log "$SYSLOG" &
 	LOG_PID=$!
 	for _ in $(seq 50); do [ -S /dev/log ] && break; sleep 0.02; done
@@ -51,7 +54,7 @@ sandbox_setup() {
 	mkdir -m 0755 "$BIN"
 	install -m 4755 -o root "$BUILD/apikey-helper" "$BIN/apikey-helper"
 	install -m 0644 "$BUILD/pam_apikey.so" "$BIN/pam_apikey.so"
-	for t in apikeyctl pam-test log-listen testtool; do
+	for t in apikeyctl apikey-askpass pam-test log-listen testtool; do
 		install -m 0755 "$BUILD/$t" "$BIN/$t"
 	done
 	mkdir -m 0700 "$WORK/store" "$WORK/pepper"
@@ -66,6 +69,7 @@ sandbox_setup() {
 }
 
 sandbox_cleanup() {
+	sandbox_stop_sshd
 	[ -n "${LOG_PID-}" ] && kill "$LOG_PID" 2>/dev/null
 	# never let rm reach the host's /dev through the bind
 	umount -R -l "$WORK/olddev" 2>/dev/null
@@ -84,4 +88,77 @@ service() {
 	name=$1
 	shift
 	printf '%s\n' "$@" >"$WORK/pam.d/$name"
+}
+
+# sandbox_sshd PAM-LINE...: a real /usr/sbin/sshd on 127.0.0.1 and ::1,
+# port $SSH_PORT, whose /etc/pam.d/sshd holds the given lines (the rest of
+# /etc/pam.d is a copy of the host's).  /run and /var/log are private.
+sandbox_sshd() {
+	SSHD_DIR=$WORK/sshd
+	mkdir -m 0755 "$SSHD_DIR" "$WORK/etc-pam.d"
+	cp -a /etc/pam.d/. "$WORK/etc-pam.d/"
+	printf '%s\n' "$@" >"$WORK/etc-pam.d/sshd"
+	mount --bind "$WORK/etc-pam.d" /etc/pam.d
+	mount -t tmpfs -o mode=0755 tmpfs /run
+	mkdir -m 0755 /run/sshd
+	mount -t tmpfs -o mode=0755 tmpfs /var/log
+	ssh-keygen -q -t ed25519 -N '' -f "$SSHD_DIR/host_ed25519"
+	for _ in 1 2 3 4 5; do
+		SSH_PORT=$((20000 + RANDOM % 30000))
+		write_sshd_config
+		/usr/sbin/sshd -D -e -f "$SSHD_DIR/sshd_config" 2>>"$SSHD_DIR/log" &
+		SSHD_PID=$!
+		for _ in $(seq 100); do
+			if (exec 3<>"/dev/tcp/127.0.0.1/$SSH_PORT") 2>/dev/null; then
+				return 0
+			fi
+			kill -0 "$SSHD_PID" 2>/dev/null || break
+			sleep 0.02
+		done
+		kill "$SSHD_PID" 2>/dev/null
+		wait "$SSHD_PID" 2>/dev/null
+	done
+	echo "not ok - sshd starts (see $SSHD_DIR/log)"
+	cat "$SSHD_DIR/log"
+	return 1
+}
+
+write_sshd_config() {
+	cat >"$SSHD_DIR/sshd_config" <<CONF
+Port $SSH_PORT
+ListenAddress 127.0.0.1
+ListenAddress ::1
+HostKey $SSHD_DIR/host_ed25519
+PidFile $SSHD_DIR/sshd.pid
+UsePAM yes
+KbdInteractiveAuthentication yes
+PasswordAuthentication yes
+PubkeyAuthentication no
+PermitRootLogin no
+UseDNS no
+MaxAuthTries 2
+LogLevel VERBOSE
+AllowUsers $TEST_USERS
+Subsystem sftp internal-sftp
+CONF
+}
+
+sandbox_stop_sshd() {
+	if [ -n "${SSHD_PID-}" ]; then
+		kill "$SSHD_PID" 2>/dev/null
+		wait "$SSHD_PID" 2>/dev/null
+	fi
+}
+
+SSH_OPTS=(-F /dev/null -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
+	-o LogLevel=ERROR -o PubkeyAuthentication=no -o NumberOfPasswordPrompts=1
+	-o ConnectTimeout=10 -o BatchMode=no)
+
+# key_ssh KEY [ssh options...] USER@HOST COMMAND: ssh with the key through
+# apikey-askpass (keyboard-interactive unless the options say otherwise)
+key_ssh() {
+	k=$1
+	shift
+	APIKEY=$k SSH_ASKPASS="$BIN/apikey-askpass" SSH_ASKPASS_REQUIRE=force \
+		ssh "${SSH_OPTS[@]}" -p "$SSH_PORT" "$@" </dev/null
 }
