@@ -51,7 +51,7 @@ PROGRAMS  := $(B)/apikey-helper $(B)/apikeyctl $(B)/pam_apikey.so \
              $(B)/apikey-askpass
 TEST_BINS := $(B)/unit-tests $(B)/pam-test $(B)/log-listen $(B)/testtool
 
-.PHONY: all check test deps install uninstall clean format
+.PHONY: all check demo deps install uninstall clean format
 all: $(PROGRAMS)
 
 $(B)/%.o: %.c $(wildcard helper/*.h) | $(B)
@@ -106,6 +106,11 @@ deps:
 check: deps
 	$(MAKE) all $(TEST_BINS)
 	sh tests/run.sh
+
+# the seed's story with a real sshd in a private sandbox (root)
+demo: deps
+	$(MAKE) all $(TEST_BINS)
+	bash tests/demo.sh
 
 install: all
 	install -d -m 0755 $(DESTDIR)$(SBINDIR) $(DESTDIR)$(PAMDIR)
