@@ -21,6 +21,13 @@
 	{"db", required_argument, NULL, 'D'}, \
 	{"pepper", required_argument, NULL, 'P'}, \
 	{"help", no_argument, NULL, 'h'}
+
+/* the key metadata options of create and edit (struct key_meta) */
+#define META_OPTIONS \
+	{"name", required_argument, NULL, 'n'}, \
+	{"description", required_argument, NULL, 'd'}, \
+	{"expires", required_argument, NULL, 'e'}, \
+	{"never-expire", no_argument, NULL, 'N'}
 // clang-format on
 
 struct ctl {
@@ -52,12 +59,20 @@ void ctl_find(const struct ctl *ctl, struct store *s, const char *ref,
 /* Exits with the store's error after rolling back. */
 noreturn void ctl_store_failed(struct store *s, const char *what);
 
-/* Reads an --expires value or exits with the reason. */
-time_t ctl_expiry(const char *text, time_t now);
+/* --name, --description, --expires, --never-expire as given (NULL: not). */
+struct key_meta {
+	const char *name, *description, *expires;
+	bool never_expire;
+};
 
-/* Checks a name/description or exits with the reason. */
-void ctl_check_name(const char *name);
-void ctl_check_description(const char *description);
+/* Handles a META_OPTIONS letter; false if opt is not one of them. */
+bool ctl_meta_option(const struct ctl *ctl, struct key_meta *meta, int opt,
+		     const char *arg);
+
+/* Checks the given values (or exits with the reason) and writes them into
+ * rec; what was not given stays as it is. */
+void ctl_apply_meta(const struct key_meta *meta, struct key_record *rec,
+		    time_t now);
 
 /* Issuing a new key (ctl_issue.c), for create and rotate. */
 struct issue {

@@ -11,8 +11,9 @@
 #define DEFAULT_LIFETIME (90 * 86400)
 
 struct create_args {
-	const char *user, *name, *description, *expires, *save;
-	bool never_expire, quiet, json;
+	const char *user, *save;
+	bool quiet, json;
+	struct key_meta meta;
 	/* rules are checked and collected as the options come */
 	struct key_record rec;
 };
@@ -30,10 +31,7 @@ static void parse_create(struct ctl *ctl, int argc, char **argv,
 {
 	static const struct option options[] = {
 	    COMMON_OPTIONS,
-	    {"name", required_argument, NULL, 'n'},
-	    {"description", required_argument, NULL, 'd'},
-	    {"expires", required_argument, NULL, 'e'},
-	    {"never-expire", no_argument, NULL, 'N'},
+	    META_OPTIONS,
 	    {"allow", required_argument, NULL, 'a'},
 	    {"deny", required_argument, NULL, 'x'},
 	    {"save", required_argument, NULL, 's'},
@@ -43,11 +41,9 @@ static void parse_create(struct ctl *ctl, int argc, char **argv,
 	int opt;
 
 	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+		if (ctl_meta_option(ctl, &a->meta, opt, optarg))
+			continue;
 		switch (opt) {
-		case 'n': a->name = optarg; break;
-		case 'd': a->description = optarg; break;
-		case 'e': a->expires = optarg; break;
-		case 'N': a->never_expire = true; break;
 		case 'a': add_rule(a, LIST_ALLOW, optarg); break;
 		case 'x': add_rule(a, LIST_DENY, optarg); break;
 		case 's': a->save = optarg; break;
@@ -59,11 +55,8 @@ static void parse_create(struct ctl *ctl, int argc, char **argv,
 	if (optind != argc - 1)
 		ctl_usage(ctl, "give exactly one USER");
 	a->user = argv[optind];
-	if (a->name == NULL)
+	if (a->meta.name == NULL)
 		ctl_usage(ctl, "--name is required");
-	if (a->expires != NULL && a->never_expire)
-		ctl_usage(ctl,
-			  "--expires and --never-expire exclude each other");
 	if (a->quiet && a->json)
 		ctl_usage(ctl, "--quiet and --json exclude each other");
 }
@@ -74,23 +67,14 @@ static void fill_record(struct create_args *a, time_t now)
 	struct key_record *rec = &a->rec;
 	struct passwd *pw;
 
-	ctl_check_name(a->name);
-	ctl_check_description(a->description != NULL ? a->description : "");
 	pw = getpwnam(a->user);
 	if (pw == NULL)
 		errx(EXIT_REFUSED, "user '%s' does not exist", a->user);
 	snprintf(rec->user, sizeof rec->user, "%s", pw->pw_name);
 	rec->uid = pw->pw_uid;
-	snprintf(rec->name, sizeof rec->name, "%s", a->name);
-	snprintf(rec->description, sizeof rec->description, "%s",
-		 a->description != NULL ? a->description : "");
 	rec->created_at = now;
-	if (a->never_expire)
-		rec->expires_at = 0;
-	else if (a->expires != NULL)
-		rec->expires_at = ctl_expiry(a->expires, now);
-	else
-		rec->expires_at = now + DEFAULT_LIFETIME;
+	rec->expires_at = now + DEFAULT_LIFETIME;
+	ctl_apply_meta(&a->meta, rec, now);
 }
 
 /* Inside the transaction, so the name cannot be taken in between. */

@@ -16,8 +16,8 @@ struct rule_change {
 };
 
 struct edit_args {
-	const char *ref, *name, *description, *expires;
-	bool never_expire;
+	const char *ref;
+	struct key_meta meta;
 	size_t change_count;
 	struct rule_change changes[RULES_MAX * 2];
 };
@@ -35,10 +35,7 @@ static void parse_edit(struct ctl *ctl, int argc, char **argv,
 {
 	static const struct option options[] = {
 	    COMMON_OPTIONS,
-	    {"name", required_argument, NULL, 'n'},
-	    {"description", required_argument, NULL, 'd'},
-	    {"expires", required_argument, NULL, 'e'},
-	    {"never-expire", no_argument, NULL, 'N'},
+	    META_OPTIONS,
 	    {"allow", required_argument, NULL, 'a'},
 	    {"deny", required_argument, NULL, 'x'},
 	    {"remove", required_argument, NULL, 'r'},
@@ -48,11 +45,9 @@ static void parse_edit(struct ctl *ctl, int argc, char **argv,
 	int opt;
 
 	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+		if (ctl_meta_option(ctl, &a->meta, opt, optarg))
+			continue;
 		switch (opt) {
-		case 'n': a->name = optarg; break;
-		case 'd': a->description = optarg; break;
-		case 'e': a->expires = optarg; break;
-		case 'N': a->never_expire = true; break;
 		case 'a': add_change(ctl, a, ADD_ALLOW, optarg); break;
 		case 'x': add_change(ctl, a, ADD_DENY, optarg); break;
 		case 'r': add_change(ctl, a, REMOVE, optarg); break;
@@ -64,11 +59,9 @@ static void parse_edit(struct ctl *ctl, int argc, char **argv,
 	if (argc - optind != 1)
 		ctl_usage(ctl, "give exactly one REF");
 	a->ref = argv[optind];
-	if (a->expires != NULL && a->never_expire)
-		ctl_usage(ctl,
-			  "--expires and --never-expire exclude each other");
-	if (a->name == NULL && a->description == NULL && a->expires == NULL &&
-	    !a->never_expire && a->change_count == 0)
+	if (a->meta.name == NULL && a->meta.description == NULL &&
+	    a->meta.expires == NULL && !a->meta.never_expire &&
+	    a->change_count == 0)
 		ctl_usage(ctl, "nothing to change");
 }
 
@@ -115,24 +108,6 @@ static bool apply_rule_changes(const struct edit_args *a,
 	return true;
 }
 
-static void apply_metadata(const struct edit_args *a, struct key_record *rec,
-			   time_t now)
-{
-	if (a->name != NULL) {
-		ctl_check_name(a->name);
-		snprintf(rec->name, sizeof rec->name, "%s", a->name);
-	}
-	if (a->description != NULL) {
-		ctl_check_description(a->description);
-		snprintf(rec->description, sizeof rec->description, "%s",
-			 a->description);
-	}
-	if (a->never_expire)
-		rec->expires_at = 0;
-	else if (a->expires != NULL)
-		rec->expires_at = ctl_expiry(a->expires, now);
-}
-
 int ctl_edit(struct ctl *ctl, int argc, char **argv)
 {
 	static struct edit_args a;
@@ -146,7 +121,7 @@ int ctl_edit(struct ctl *ctl, int argc, char **argv)
 	if (store_begin(s) != STORE_OK)
 		ctl_store_failed(s, "edit");
 	ctl_find(ctl, s, a.ref, &rec);
-	apply_metadata(&a, &rec, time(NULL));
+	ctl_apply_meta(&a.meta, &rec, time(NULL));
 	if (!apply_rule_changes(&a, &rec, err, sizeof err)) {
 		store_rollback(s);
 		errx(EXIT_REFUSED, "nothing changed: %s", err);
