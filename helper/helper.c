@@ -9,12 +9,16 @@
  *   signals blocked, no core dumps;
  * - argc must be exactly 1 and argv[0] non-empty (pkexec CVE-2021-4034);
  * - the request is framed and capped; anything odd is refused, not cut;
+ * - once the caller's uid is noted, become root through and through, so
+ *   the caller can no longer stop the helper while it holds store locks;
  * - a caller that is not root may only ask about its own account and may
- *   not choose the store (unix_chkpwd, CVE-2005-2977);
+ *   not choose the store (unix_chkpwd, CVE-2005-2977), and learns no more
+ *   than its own key's name and expiry;
  * - never log or keep the key; wipe it.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -83,6 +87,23 @@ static void hygiene(int argc, char **argv)
 	}
 }
 
+/*
+ * The caller keeps its real uid in a plain setuid process and may send it
+ * SIGSTOP mid-transaction, freezing every login.  Root in all three uids,
+ * no caller groups, no inherited file size limit.  Without a setuid bit
+ * there is nothing to do: the store will refuse us.
+ */
+static void become_root(void)
+{
+	struct rlimit unlimited = {RLIM_INFINITY, RLIM_INFINITY};
+
+	if (geteuid() != 0)
+		return;
+	if (setgroups(0, NULL) != 0 || setresgid(0, 0, 0) != 0 ||
+	    setresuid(0, 0, 0) != 0 || setrlimit(RLIMIT_FSIZE, &unlimited) != 0)
+		_exit(HELPER_SYSTEM_ERROR);
+}
+
 /* Reads all of stdin, at most REQ_MAX bytes; more is an error. */
 static bool read_request(struct request *req)
 {
@@ -109,9 +130,8 @@ static bool read_request(struct request *req)
 }
 
 /* unix_chkpwd's rule: only root may ask about others or pick the store. */
-static bool caller_allowed(const struct request *req)
+static bool caller_allowed(const struct request *req, uid_t caller)
 {
-	uid_t caller = getuid();
 	struct passwd *pw;
 
 	if (caller == 0)
@@ -131,13 +151,17 @@ static bool caller_allowed(const struct request *req)
 	return true;
 }
 
-static void respond(const struct verify_result *res)
+/* What the module hears; internal error text only for root callers. */
+static void respond(const struct verify_result *res, uid_t caller)
 {
 	struct response resp = {0};
 	char buf[RESP_MAX];
 	size_t len;
 
-	snprintf(resp.reason, sizeof resp.reason, "%s", res->reason);
+	snprintf(resp.reason, sizeof resp.reason, "%s",
+		 res->verdict == VERDICT_SYSTEM_ERROR && caller != 0
+		     ? "system error"
+		     : res->reason);
 	if (res->secret_matched) {
 		snprintf(resp.name, sizeof resp.name, "%s", res->rec.name);
 		if (res->rec.expires_at != 0)
@@ -193,23 +217,35 @@ static void verify_request(const struct request *req, struct verify_result *res)
 	store_close(s);
 }
 
+/* A key (or key id) that cannot be one is refused before the store is
+ * opened: no request that is bound to fail takes a store lock. */
+static bool key_well_formed(const struct request *req)
+{
+	if (req->op == REQ_OP_AUTH)
+		return key_parse(req->key, strlen(req->key), NULL);
+	return strlen(req->key) == KEY_ID_LEN &&
+	       base62_string(req->key, KEY_ID_LEN);
+}
+
 int main(int argc, char **argv)
 {
 	static struct request req;
-	static struct verify_result res;
+	static struct verify_result res = {.verdict = VERDICT_SYSTEM_ERROR};
+	uid_t caller = getuid();
 	int status = HELPER_BAD_REQUEST;
 
 	hygiene(argc, argv);
+	become_root();
 	if (!read_request(&req)) {
 		syslog(LOG_ERR, "refused: malformed request");
-	} else if (!caller_allowed(&req)) {
+	} else if (!caller_allowed(&req, caller) || !key_well_formed(&req)) {
 		status = HELPER_REFUSED;
 	} else if (!secret_init()) {
 		status = HELPER_SYSTEM_ERROR;
 	} else {
 		verify_request(&req, &res);
 		secret_wipe(req.key, sizeof req.key);
-		respond(&res);
+		respond(&res, caller);
 		status = verdict_status(res.verdict);
 	}
 	secret_wipe(&req, sizeof req);

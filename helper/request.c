@@ -67,6 +67,16 @@ static bool decode_fields(const struct field *fields, size_t count,
 	return pos == len;
 }
 
+/* PAM_RHOST is an address or a host name: nothing else reaches the store
+ * (it is shown to administrators) */
+static bool rhost_text(const char *rhost)
+{
+	static const char allowed[] = "0123456789abcdefghijklmnopqrstuvwxyz"
+				      "ABCDEFGHIJKLMNOPQRSTUVWXYZ.:-_[]%";
+
+	return rhost[strspn(rhost, allowed)] == '\0';
+}
+
 #define REQUEST_FIELD_COUNT 6
 
 /* The request's fields in wire order; op is a one-byte string. */
@@ -88,6 +98,8 @@ size_t request_encode(const struct request *req, char *buf, size_t buflen)
 
 	/* encode_fields only reads through the fields */
 	request_fields((struct request *)req, op, fields);
+	if (!rhost_text(req->rhost))
+		return 0;
 	return encode_fields(fields, REQUEST_FIELD_COUNT, REQ_MAGIC, buf,
 			     buflen);
 }
@@ -101,7 +113,8 @@ bool request_decode(const char *buf, size_t len, struct request *req)
 	request_fields(req, op, fields);
 	if (!decode_fields(fields, REQUEST_FIELD_COUNT, REQ_MAGIC, buf, len))
 		return false;
-	if (op[0] != REQ_OP_AUTH && op[0] != REQ_OP_ACCT)
+	if ((op[0] != REQ_OP_AUTH && op[0] != REQ_OP_ACCT) ||
+	    !rhost_text(req->rhost))
 		return false;
 	req->op = op[0];
 	return true;

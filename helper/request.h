@@ -5,7 +5,8 @@
  * each ended by a NUL, in this order: op, user, rhost, service, db, key.
  * Every field has a hard cap; a field over its cap, a control byte, a
  * missing field or any byte after the last field makes the whole request
- * invalid: it is refused, never truncated.
+ * invalid: it is refused, never truncated.  rhost may only hold the
+ * characters of addresses and host names.
  *
  * Response (helper stdout -> module): three NUL-ended fields: the reason,
  * the key name and its expiry in Unix seconds (both empty until the secret

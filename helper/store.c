@@ -137,12 +137,11 @@ static bool check_store_files(const char *path, bool create, int *dirfd_out,
 	dirfd = open_safe_dir(dir, create, err, errlen);
 	if (dirfd < 0)
 		return false;
-	fd = open_safe_file(dirfd, dir, base, S_IWGRP | S_IWOTH, st, err,
-			    errlen);
+	/* 0600: names, users and addresses are nobody else's business */
+	fd = open_safe_file(dirfd, dir, base, 0077, st, err, errlen);
 	if (fd == -2 && create &&
 	    create_store_file(dirfd, dir, base, err, errlen) == 0)
-		fd = open_safe_file(dirfd, dir, base, S_IWGRP | S_IWOTH, st,
-				    err, errlen);
+		fd = open_safe_file(dirfd, dir, base, 0077, st, err, errlen);
 	else if (fd == -2)
 		snprintf(err, errlen,
 			 "store %s does not exist (run 'apikeyctl init')",
@@ -394,13 +393,12 @@ static sqlite3_stmt *prepare_rules(struct store *s)
 			  "WHERE key_id = ?1 ORDER BY position");
 }
 
-/* Runs a one-row key query whose parameters are already bound. */
+/* Runs a one-row key query whose parameters are already bound; the IP
+ * rules are not read (store_load_rules). */
 static enum store_result fetch_one(struct store *s, sqlite3_stmt *stmt,
 				   struct key_record *rec,
 				   unsigned char hash[KEY_HASH_LEN])
 {
-	enum store_result result = STORE_ERROR;
-	sqlite3_stmt *rules;
 	int rc = sqlite3_step(stmt);
 
 	if (rc == SQLITE_DONE) {
@@ -413,16 +411,22 @@ static enum store_result fetch_one(struct store *s, sqlite3_stmt *stmt,
 		set_error(s, "store: damaged key row");
 		return STORE_ERROR;
 	}
-	rules = prepare_rules(s);
-	if (rules != NULL)
-		result = load_rules(s, rules, rec);
+	return STORE_OK;
+}
+
+enum store_result store_load_rules(struct store *s, struct key_record *rec)
+{
+	sqlite3_stmt *rules = prepare_rules(s);
+	enum store_result result =
+	    rules != NULL ? load_rules(s, rules, rec) : STORE_ERROR;
+
 	sqlite3_finalize(rules);
 	return result;
 }
 
-enum store_result store_get(struct store *s, const char *id,
-			    struct key_record *rec,
-			    unsigned char hash[KEY_HASH_LEN])
+enum store_result store_get_key(struct store *s, const char *id,
+				struct key_record *rec,
+				unsigned char hash[KEY_HASH_LEN])
 {
 	sqlite3_stmt *stmt =
 	    prepare(s, "SELECT " KEY_COLUMNS " FROM keys WHERE id = ?1");
@@ -436,6 +440,14 @@ enum store_result store_get(struct store *s, const char *id,
 	return result;
 }
 
+enum store_result store_get(struct store *s, const char *id,
+			    struct key_record *rec)
+{
+	enum store_result result = store_get_key(s, id, rec, NULL);
+
+	return result == STORE_OK ? store_load_rules(s, rec) : result;
+}
+
 enum store_result store_find(struct store *s, const char *ref,
 			     struct key_record *rec)
 {
@@ -444,7 +456,7 @@ enum store_result store_find(struct store *s, const char *ref,
 	enum store_result result = STORE_ERROR;
 
 	if (slash == NULL)
-		return store_get(s, ref, rec, NULL);
+		return store_get(s, ref, rec);
 	/* user names never hold '/', key names may: split at the first */
 	stmt = prepare(s, "SELECT " KEY_COLUMNS
 			  " FROM keys WHERE user = ?1 AND name = ?2");
@@ -455,7 +467,7 @@ enum store_result store_find(struct store *s, const char *ref,
 		result = fetch_one(s, stmt, rec, NULL);
 	}
 	sqlite3_finalize(stmt);
-	return result;
+	return result == STORE_OK ? store_load_rules(s, rec) : result;
 }
 
 static enum store_result each_row(struct store *s, sqlite3_stmt *stmt,

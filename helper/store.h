@@ -45,10 +45,18 @@ void store_rollback(struct store *s);
 enum store_result store_find(struct store *s, const char *ref,
 			     struct key_record *rec);
 
-/* By id, with the stored hash (hash may be NULL). */
+/* By id, with its IP rules. */
 enum store_result store_get(struct store *s, const char *id,
-			    struct key_record *rec,
-			    unsigned char hash[KEY_HASH_LEN]);
+			    struct key_record *rec);
+
+/* By id, with the stored hash (hash may be NULL) but without the IP rules:
+ * verification reads those only once the secret matched, so an unknown id
+ * and a wrong secret cost the same work. */
+enum store_result store_get_key(struct store *s, const char *id,
+				struct key_record *rec,
+				unsigned char hash[KEY_HASH_LEN]);
+
+enum store_result store_load_rules(struct store *s, struct key_record *rec);
 
 enum store_result store_insert(struct store *s, const struct key_record *rec,
 			       const unsigned char hash[KEY_HASH_LEN]);

@@ -49,7 +49,7 @@ static bool secret_matches(struct store *s,
 			   struct verify_result *out)
 {
 	unsigned char stored[KEY_HASH_LEN] = {0}, presented[KEY_HASH_LEN];
-	enum store_result found = store_get(s, key->id, rec, stored);
+	enum store_result found = store_get_key(s, key->id, rec, stored);
 	bool equal;
 
 	key_hash(pepper, key->id, key->secret, presented);
@@ -86,6 +86,10 @@ void verify_key(struct store *s, const unsigned char pepper[PEPPER_LEN],
 	if (!out->secret_matched || !owner_matches(&out->rec, req->user, out) ||
 	    !unexpired(&out->rec, now, out))
 		return;
+	if (store_load_rules(s, &out->rec) != STORE_OK) {
+		decide(out, VERDICT_SYSTEM_ERROR, store_error(s));
+		return;
+	}
 	ip = ip_decide(&out->rec, req->rhost);
 	if (ip != IP_ALLOWED) {
 		decide(out, VERDICT_REFUSED, ip_verdict_reason(ip));
@@ -108,12 +112,13 @@ void verify_account(struct store *s, const struct request *req, time_t now,
 		decide(out, VERDICT_USER_UNKNOWN, "unknown user");
 		return;
 	}
-	found = store_get(s, req->key, &out->rec, NULL);
+	found = store_get(s, req->key, &out->rec);
 	if (found == STORE_ERROR) {
 		decide(out, VERDICT_SYSTEM_ERROR, store_error(s));
 		return;
 	}
-	if (found != STORE_OK) {
+	/* another user's key looks exactly like a missing one */
+	if (found != STORE_OK || strcmp(out->rec.user, req->user) != 0) {
 		decide(out, VERDICT_REFUSED, "key no longer exists");
 		return;
 	}

@@ -14,16 +14,17 @@
 #include "secret.h"
 #include "store.h"
 
+/* zero is the system error: a result nobody set fails closed */
 enum verdict {
-	VERDICT_ACCEPT,
+	VERDICT_SYSTEM_ERROR,
 	VERDICT_REFUSED,
 	VERDICT_USER_UNKNOWN,
-	VERDICT_SYSTEM_ERROR,
+	VERDICT_ACCEPT,
 };
 
 struct verify_result {
 	enum verdict verdict;
-	bool secret_matched; /* reasons are only told after this */
+	bool secret_matched; /* name, expiry and reasons only after this */
 	char reason[RESP_REASON_MAX + 1];
 	struct key_record rec; /* valid when secret_matched */
 };

@@ -136,6 +136,8 @@ static int get_login(pam_handle_t *pamh, struct login *login)
 {
 	int rc = pam_get_user(pamh, &login->user, NULL);
 
+	if (rc == PAM_CONV_AGAIN)
+		return PAM_INCOMPLETE;
 	if (rc != PAM_SUCCESS || login->user == NULL || login->user[0] == '\0')
 		return rc != PAM_SUCCESS ? rc : PAM_USER_UNKNOWN;
 	login->rhost = item_text(pamh, PAM_RHOST);
@@ -151,6 +153,8 @@ static int authenticate(pam_handle_t *pamh, const struct module_options *opts)
 	const char *authtok = NULL;
 	int rc = get_login(pamh, &login);
 
+	/* a key remembered from an earlier attempt must not outlive it */
+	pam_set_data(pamh, KEY_ID_DATA, NULL, NULL);
 	if (rc != PAM_SUCCESS)
 		return rc;
 	rc = pam_get_authtok(pamh, PAM_AUTHTOK, &authtok, NULL);

@@ -240,6 +240,9 @@ test_unsafe_store() {
 	chmod 0666 "$d/lib/keys.db"
 	run_cmd $c list
 	expect_contains "world-writable store is refused" "unsafe file" "$ERR"
+	chmod 0644 "$d/lib/keys.db"
+	run_cmd $c list
+	expect_contains "store readable by others is refused" "unsafe file" "$ERR"
 	chmod 0600 "$d/lib/keys.db"
 	chmod 0777 "$d/lib"
 	run_cmd $c list

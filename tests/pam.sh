@@ -301,6 +301,27 @@ test_helper_abuse() {
 	expect_eq "helper refuses a key with a NUL inside" 13 "$?"
 	as_user $ALICE "$BIN/apikey-helper" extra <"$WORK/req" >/dev/null 2>&1
 	expect_eq "helper refuses unexpected arguments" 13 "$?"
+	printf 'PAK1\0A\0%s\0%s\0test\0\0%s\0' $ALICE $'\xc2\x9b2J' "$key" | as_user $ALICE "$BIN/apikey-helper" >/dev/null 2>&1
+	expect_eq "helper refuses an rhost with terminal escapes" 13 "$?"
+	bkey=$(newkey $BOB --name "bob secret project")
+	out=$(printf 'PAK1\0C\0%s\0\0test\0\0%s\0' $ALICE "${bkey:5:12}" | as_user $ALICE "$BIN/apikey-helper" | tr '\0' '|')
+	expect_eq "account check of another user's key id tells nothing" "key no longer exists|||" "$out"
+	expect_eq "... exactly as for an id that does not exist" "key no longer exists|||" \
+		"$(printf 'PAK1\0C\0%s\0\0test\0\0%s\0' $ALICE ZZZZZZZZZZZZ | as_user $ALICE "$BIN/apikey-helper" | tr '\0' '|')"
+	# the caller cannot stop the helper (it would freeze the store's locks)
+	mkfifo -m 0666 "$WORK/slow"
+	# a simple command, so that $! is the helper itself once setpriv execs it
+	setpriv --reuid=$ALICE --regid=$ALICE --init-groups "$BIN/apikey-helper" <"$WORK/slow" >/dev/null 2>&1 &
+	hpid=$!
+	exec 7>"$WORK/slow"
+	sleep 0.3
+	check "the process signalled is the helper" grep -q apikey-helper "/proc/$hpid/cmdline"
+	as_user $ALICE kill -STOP "$hpid" 2>/dev/null
+	stop_rc=$?
+	kill -CONT "$hpid" 2>/dev/null
+	exec 7>&-
+	wait "$hpid"
+	expect_eq "the calling user cannot SIGSTOP the helper" 1 "$stop_rc"
 }
 
 test_concurrent_logins() {

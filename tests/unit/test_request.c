@@ -62,6 +62,13 @@ static void test_framing_errors(void)
 	req.rhost[0] = '\t';
 	CHECK("encode refuses a control byte",
 	      request_encode(&req, buf, sizeof buf) == 0);
+	strcpy(req.rhost, "\xc2\x9b"
+			  "31m");
+	CHECK("encode refuses an rhost that is no address or host name",
+	      request_encode(&req, buf, sizeof buf) == 0);
+	strcpy(req.rhost, "[fe80::1%eth0]");
+	CHECK("encode takes a bracketed IPv6 rhost with a zone",
+	      request_encode(&req, buf, sizeof buf) > 0);
 }
 
 static void test_response(void)
