@@ -49,9 +49,11 @@ MODULE_OBJ := $(MODULE_SRC:%.c=$(B)/pic/%.o)
 
 PROGRAMS  := $(B)/apikey-helper $(B)/apikeyctl $(B)/pam_apikey.so \
              $(B)/apikey-askpass
-TEST_BINS := $(B)/unit-tests $(B)/pam-test $(B)/log-listen $(B)/testtool
+FUZZERS   := request key cidr when
+TEST_BINS := $(B)/unit-tests $(B)/pam-test $(B)/log-listen $(B)/testtool \
+             $(FUZZERS:%=$(B)/replay-%)
 
-.PHONY: all check demo deps install uninstall clean format
+.PHONY: all check demo deps install uninstall clean format fuzz
 all: $(PROGRAMS)
 
 $(B)/%.o: %.c $(wildcard helper/*.h) | $(B)
@@ -96,6 +98,35 @@ $(B)/testtool: tests/pam/testtool.c helper/keyfmt.c | $(B)
 
 $(B)/log-listen: tests/pam/log-listen.c | $(B)
 	@echo "  CC $@"; $(CC) $(ALL_CFLAGS) -fPIE -pie $(LINK_HARDEN) $< -o $@
+
+# fuzzers (tests/fuzz): libFuzzer with clang, ASan and UBSan; `make fuzz`
+# runs each for FUZZ_SECONDS; a crash lands in tests/fuzz/regressions/,
+# which make check replays (with the corpus) through $(B)/replay-*
+FUZZ_SECONDS  ?= 30
+FUZZ_SRC_request := helper/request.c
+FUZZ_SRC_key  := helper/keyfmt.c helper/pak.c helper/when.c
+FUZZ_SRC_cidr := helper/cidr.c
+FUZZ_SRC_when := helper/when.c
+FUZZ_CFLAGS   := -g -O1 -D_GNU_SOURCE -Ihelper \
+                 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+
+.SECONDEXPANSION:
+$(B)/fuzz-%: tests/fuzz/fuzz_%.c $$(FUZZ_SRC_$$*) | $(B)
+	@echo "  FUZZ $@"; clang $(FUZZ_CFLAGS) $^ -lcidr -lz -o $@
+
+$(B)/replay-%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $$(FUZZ_SRC_$$*) | $(B)
+	@echo "  CC $@"; $(CC) $(ALL_CFLAGS) -fPIE -pie $(LINK_HARDEN) $^ -lcidr -lz -o $@
+
+fuzz: $(FUZZERS:%=$(B)/fuzz-%)
+	@for t in $(FUZZERS); do \
+	  mkdir -p $(B)/fuzz-corpus/$$t tests/fuzz/regressions/$$t; \
+	  echo "fuzzing $$t for $(FUZZ_SECONDS) s"; \
+	  $(B)/fuzz-$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 \
+	    -artifact_prefix=tests/fuzz/regressions/$$t/ \
+	    $(B)/fuzz-corpus/$$t tests/fuzz/corpus/$$t 2>$(B)/fuzz-$$t.log \
+	  || { tail -40 $(B)/fuzz-$$t.log; echo "fuzz-$$t FAILED; input saved in tests/fuzz/regressions/$$t"; exit 1; }; \
+	  grep -E '^#[0-9]+.*DONE' $(B)/fuzz-$$t.log | tail -1; \
+	done
 
 $(B):
 	mkdir -p $(B)

@@ -79,33 +79,45 @@ static CIDR *to_libcidr(const struct ip_addr *addr)
 	return cidr_from_in6addr(&v6);
 }
 
+/*
+ * The block of prefix bits around addr, built by libcidr from the host
+ * address by widening it one bit at a time (cidr_net_supernet).  Text never
+ * goes through cidr_from_str: besides its leniency, libcidr 1.2.3 reads a
+ * byte before the start of short IPv6 strings such as "::1/128" (found by
+ * tests/fuzz/fuzz_cidr.c).
+ */
+static CIDR *make_block(const struct ip_addr *addr, int prefix)
+{
+	CIDR *block = to_libcidr(addr);
+
+	for (int len = max_prefix(addr->family); block != NULL && len > prefix;
+	     len--) {
+		CIDR *wider = cidr_net_supernet(block);
+		cidr_free(block);
+		block = wider;
+	}
+	return block;
+}
+
 /* The block's network address, computed by libcidr. */
 static bool network_of(const struct ip_addr *addr, int prefix,
 		       struct ip_addr *net)
 {
-	char text[CIDR_TEXT_MAX];
-	CIDR *block, *network;
+	CIDR *block = make_block(addr, prefix);
+	struct in_addr v4;
+	struct in6_addr v6;
 	bool ok = false;
 
-	format_block(addr, prefix, text, sizeof text);
-	block = cidr_from_str(text);
-	network = block != NULL ? cidr_addr_network(block) : NULL;
-	if (network != NULL) {
-		struct in_addr v4;
-		struct in6_addr v6;
-
-		*net = *addr;
-		if (addr->family == AF_INET &&
-		    cidr_to_inaddr(network, &v4) != NULL) {
-			memcpy(net->bytes, &v4, sizeof v4);
-			ok = true;
-		} else if (addr->family == AF_INET6 &&
-			   cidr_to_in6addr(network, &v6) != NULL) {
-			memcpy(net->bytes, &v6, sizeof v6);
-			ok = true;
-		}
+	*net = *addr;
+	if (block != NULL && addr->family == AF_INET &&
+	    cidr_to_inaddr(block, &v4) != NULL) {
+		memcpy(net->bytes, &v4, sizeof v4);
+		ok = true;
+	} else if (block != NULL && addr->family == AF_INET6 &&
+		   cidr_to_in6addr(block, &v6) != NULL) {
+		memcpy(net->bytes, &v6, sizeof v6);
+		ok = true;
 	}
-	cidr_free(network);
 	cidr_free(block);
 	return ok;
 }
@@ -214,7 +226,7 @@ int cidr_contains_addr(const char *canon, const struct ip_addr *addr)
 		return -1;
 	if (block_addr.family != addr->family)
 		return 0;
-	block = cidr_from_str(canon);
+	block = make_block(&block_addr, prefix);
 	host = to_libcidr(addr);
 	if (block == NULL || host == NULL)
 		result = -1;

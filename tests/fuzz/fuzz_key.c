@@ -1,0 +1,26 @@
+/* The key-string parser, and the .pak reader that uses it. */
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "keyfmt.h"
+#include "pak.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct parsed_key key;
+	char rebuilt[KEY_LEN + 1], found[KEY_LEN + 1];
+
+	if (key_parse((const char *)data, size, &key)) {
+		/* a parsed key reassembles to exactly the input */
+		if (!key_assemble(key.id, key.secret, rebuilt, sizeof rebuilt) ||
+		    memcmp(rebuilt, data, KEY_LEN) != 0)
+			__builtin_trap();
+	}
+	if (pak_parse_key((const char *)data, size, found) &&
+	    !key_parse(found, strlen(found), NULL))
+		__builtin_trap();
+	return 0;
+}
