@@ -12,9 +12,16 @@ DESTDIR       ?=
 HELPER_PATH   ?= $(SBINDIR)/apikey-helper
 DB_PATH       ?= $(LOCALSTATEDIR)/lib/pam_apikey/keys.db
 PEPPER_PATH   ?= $(SYSCONFDIR)/pam_apikey/pepper
+MANDIR        ?= $(PREFIX)/share/man
+MAN1DIR       ?= $(MANDIR)/man1
+MAN8DIR       ?= $(MANDIR)/man8
+# root-owned files when installing as root (or under fakeroot)
+INSTALL_OWNER ?= $(if $(filter 0,$(shell id -u)),-o root -g root)
+# where `make deb` and `make rpm` build (from a copy of this tree)
+PKGOUT        ?= $(B)/pkg
 
 CC        ?= cc
-B         := build
+B         ?= build
 PKGS      := libsodium sqlite3
 WARNINGS  := -Wall -Wextra -Wconversion -Wshadow -Wformat=2 -Wstrict-prototypes \
              -Wmissing-prototypes -Wvla -Werror \
@@ -22,11 +29,20 @@ WARNINGS  := -Wall -Wextra -Wconversion -Wshadow -Wformat=2 -Wstrict-prototypes 
 HARDEN    := -O2 -D_FORTIFY_SOURCE=2 -fstack-protector-strong \
              -fstack-clash-protection -fcf-protection
 CFLAGS    ?= -g
-ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARNINGS) $(HARDEN) $(CFLAGS) -Ihelper -I$(B) \
+ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARNINGS) $(HARDEN) $(CFLAGS) \
+             $(SANITIZE_CFLAGS) -Ihelper -I$(B) \
              -DAPIKEY_HELPER_PATH='"$(HELPER_PATH)"' \
              -DAPIKEY_DB_PATH='"$(DB_PATH)"' \
              -DAPIKEY_PEPPER_PATH='"$(PEPPER_PATH)"'
 LINK_HARDEN := -Wl,-z,relro,-z,now -Wl,--as-needed
+ifeq ($(SANITIZE),1)
+SANITIZE_CFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
+                   -fno-omit-frame-pointer
+# the helper runs with an empty environment: its ASan options are built in
+SANITIZE_OBJ := $(B)/tests/sanitize_options.o
+# ASan intercepts crypt(): libcrypt must be loaded before pam_unix is
+PAM_TEST_LIBS := -Wl,--no-as-needed -lcrypt
+endif
 LIBS      := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcidr -lz
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 
@@ -53,7 +69,7 @@ FUZZERS   := request key cidr when
 TEST_BINS := $(B)/unit-tests $(B)/pam-test $(B)/log-listen $(B)/testtool \
              $(FUZZERS:%=$(B)/replay-%)
 
-.PHONY: all check demo deps install uninstall clean format fuzz
+.PHONY: all check check-sanitize demo deps install uninstall clean format fuzz
 all: $(PROGRAMS)
 
 $(B)/%.o: %.c $(wildcard helper/*.h) | $(B)
@@ -70,7 +86,7 @@ $(B)/schema.c: schema/embed.sh $(SCHEMA) | $(B)
 $(B)/schema.o: $(B)/schema.c
 	@echo "  CC $@"; $(CC) $(ALL_CFLAGS) -fPIE -c $< -o $@
 
-$(B)/apikey-helper: $(B)/helper/helper.o $(CORE_OBJ)
+$(B)/apikey-helper: $(B)/helper/helper.o $(CORE_OBJ) $(SANITIZE_OBJ)
 	@echo "  CC $@"; $(CC) $(ALL_CFLAGS) -pie $(LINK_HARDEN) $^ $(LIBS) -o $@
 
 $(B)/apikeyctl: $(CTL_OBJ) $(CORE_OBJ)
@@ -91,7 +107,7 @@ $(B)/unit-tests: tests/unit/*.c $(CORE_OBJ) | $(B)
 	  tests/unit/*.c $(CORE_OBJ) $(LIBS) -o $@
 
 $(B)/pam-test: tests/pam/pam-test.c | $(B)
-	@echo "  CC $@"; $(CC) $(ALL_CFLAGS) -fPIE -pie $(LINK_HARDEN) $< -lpam -o $@
+	@echo "  CC $@"; $(CC) $(ALL_CFLAGS) -fPIE -pie $(LINK_HARDEN) $< -lpam $(PAM_TEST_LIBS) -o $@
 
 $(B)/testtool: tests/pam/testtool.c helper/keyfmt.c | $(B)
 	@echo "  CC $@"; $(CC) $(ALL_CFLAGS) -fPIE -pie $(LINK_HARDEN) $^ -lz -o $@
@@ -131,6 +147,14 @@ fuzz: $(FUZZERS:%=$(B)/fuzz-%)
 $(B):
 	mkdir -p $(B)
 
+# the suites that load our code into our own processes, rebuilt with ASan
+# and UBSan (sshd and pamtester cannot load a sanitized module)
+SANITIZE_SUITES := unit cli.sh crash.sh pam.sh fuzz_replay.sh
+check-sanitize: deps
+	$(MAKE) B=build-sanitize SANITIZE=1 all $(TEST_BINS:$(B)/%=build-sanitize/%)
+	APIKEY_BUILD=$(CURDIR)/build-sanitize APIKEY_SANITIZED=1 \
+	  sh tests/run.sh $(SANITIZE_SUITES)
+
 deps:
 	sh tests/install-deps.sh
 
@@ -143,21 +167,64 @@ demo: deps
 	$(MAKE) all $(TEST_BINS)
 	bash tests/demo.sh
 
+# the helper setuid root (4755), nothing group- or world-writable; the
+# store and pepper are made by `apikeyctl init`, never installed
 install: all
-	install -d -m 0755 $(DESTDIR)$(SBINDIR) $(DESTDIR)$(PAMDIR)
-	install -m 4755 $(B)/apikey-helper $(DESTDIR)$(HELPER_PATH)
-	install -m 0755 $(B)/apikeyctl $(DESTDIR)$(SBINDIR)/apikeyctl
-	install -d -m 0755 $(DESTDIR)$(BINDIR)
-	install -m 0755 $(B)/apikey-askpass $(DESTDIR)$(BINDIR)/apikey-askpass
-	install -m 0644 $(B)/pam_apikey.so $(DESTDIR)$(PAMDIR)/pam_apikey.so
+	install -d -m 0755 $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(PAMDIR) \
+	  $(DESTDIR)$(dir $(HELPER_PATH)) $(DESTDIR)$(MAN1DIR) $(DESTDIR)$(MAN8DIR)
+	install -m 4755 $(INSTALL_OWNER) $(B)/apikey-helper $(DESTDIR)$(HELPER_PATH)
+	install -m 0755 $(INSTALL_OWNER) $(B)/apikeyctl $(DESTDIR)$(SBINDIR)/apikeyctl
+	install -m 0755 $(INSTALL_OWNER) $(B)/apikey-askpass $(DESTDIR)$(BINDIR)/apikey-askpass
+	install -m 0644 $(INSTALL_OWNER) $(B)/pam_apikey.so $(DESTDIR)$(PAMDIR)/pam_apikey.so
+	install -m 0644 $(INSTALL_OWNER) helper/apikey-askpass.1 $(DESTDIR)$(MAN1DIR)/apikey-askpass.1
+	install -m 0644 $(INSTALL_OWNER) pam_apikey/pam_apikey.8 helper/apikeyctl.8 \
+	  helper/apikey-helper.8 $(DESTDIR)$(MAN8DIR)/
 
+# keeps the store and pepper (/var/lib/pam_apikey, /etc/pam_apikey)
 uninstall:
 	rm -f $(DESTDIR)$(HELPER_PATH) $(DESTDIR)$(SBINDIR)/apikeyctl \
 	  $(DESTDIR)$(BINDIR)/apikey-askpass \
-	  $(DESTDIR)$(PAMDIR)/pam_apikey.so
+	  $(DESTDIR)$(PAMDIR)/pam_apikey.so \
+	  $(DESTDIR)$(MAN1DIR)/apikey-askpass.1 \
+	  $(DESTDIR)$(MAN8DIR)/pam_apikey.8 $(DESTDIR)$(MAN8DIR)/apikeyctl.8 \
+	  $(DESTDIR)$(MAN8DIR)/apikey-helper.8
+
+# --- packages (README "Install"); sources are copied, never built in place
+.PHONY: deb rpm package-check
+PKG_ABS     = $(abspath $(PKGOUT))
+PKG_EXCLUDE = --exclude='./build*' --exclude=./.git --exclude=./debian/tmp \
+              --exclude=./debian/.debhelper --exclude=./debian/libpam-apikey \
+              --exclude=./debian/apikey-askpass --exclude=./debian/files \
+              --exclude='./debian/*.substvars' --exclude='./debian/*.debhelper.log' \
+              --exclude=./debian/debhelper-build-stamp
+RPM_VERSION = $(shell sed -n 's/^Version:[[:space:]]*//p' rpm/pam_apikey.spec)
+# Debian's rpm cannot check Fedora's BuildRequires
+RPMBUILD_FLAGS ?= $(if $(wildcard /etc/debian_version),--nodeps)
+
+# .deb files in $(PKGOUT)/deb (dpkg-buildpackage -us -uc -b on a copy)
+deb:
+	rm -rf $(PKG_ABS)/deb && mkdir -p $(PKG_ABS)/deb/src
+	tar -cf - $(PKG_EXCLUDE) . | tar -xf - -C $(PKG_ABS)/deb/src
+	cd $(PKG_ABS)/deb/src && dpkg-buildpackage -us -uc -b
+	@ls $(PKG_ABS)/deb/*.deb
+
+# .rpm files in $(PKGOUT)/rpm/RPMS (rpmbuild -bb from a source tarball)
+rpm:
+	rm -rf $(PKG_ABS)/rpm && mkdir -p $(PKG_ABS)/rpm/SOURCES
+	tar -czf $(PKG_ABS)/rpm/SOURCES/pam_apikey-$(RPM_VERSION).tar.gz $(PKG_EXCLUDE) \
+	  --transform 's,^\.,pam_apikey-$(RPM_VERSION),' .
+	rpmbuild -bb $(RPMBUILD_FLAGS) --define '_topdir $(PKG_ABS)/rpm' rpm/pam_apikey.spec
+	@ls $(PKG_ABS)/rpm/RPMS/*/*.rpm
+
+# builds, lints and installs the packages into a throw-away root; checks
+# the man pages (root; installs the tools it needs)
+package-check:
+	sh tests/install-deps.sh
+	$(MAKE) all $(B)/pam-test
+	sh tests/run.sh package.sh manpages.sh
 
 format:
 	clang-format -i helper/*.[ch] pam_apikey/*.[ch] tests/unit/*.[ch] tests/pam/*.c
 
 clean:
-	rm -rf $(B)
+	rm -rf build build-sanitize

@@ -21,11 +21,15 @@ random_op() {
 	esac
 }
 
+# kill within twice the time one write takes here (slower under sanitizers)
+t0=$(date +%s%N)
+$CTL create root --name calibrate --allow 192.0.2.1 --allow 2001:db8::1 --deny 10.0.0.0/16 --quiet >/dev/null
+span_us=$(( ($(date +%s%N) - t0) / 500 ))
 completed=0
 for _ in $(seq "$ROUNDS"); do
 	random_op >/dev/null 2>&1 &
 	pid=$!
-	sleep "0.00$((RANDOM % 10))$((RANDOM % 10))"
+	sleep "$(printf '0.%06d' $(( (RANDOM * 32768 + RANDOM) % span_us )))"
 	if kill -9 "$pid" 2>/dev/null; then :; else completed=$((completed + 1)); fi
 	wait "$pid" 2>/dev/null
 done

@@ -3,7 +3,7 @@
 # shellcheck shell=sh
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=$TOP/build
+BUILD=${APIKEY_BUILD:-$TOP/build}
 
 ok() { echo "ok - $1"; }
 not_ok() {

@@ -23,7 +23,7 @@ fi
 for suite in $suites; do
 	echo "# --- $suite"
 	if [ "$suite" = unit ]; then
-		"$TOP/build/unit-tests" >"$LOG" 2>&1
+		"${APIKEY_BUILD:-$TOP/build}/unit-tests" >"$LOG" 2>&1
 	else
 		bash "$TOP/tests/$suite" >"$LOG" 2>&1
 	fi
