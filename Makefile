@@ -69,7 +69,7 @@ FUZZERS   := request key cidr when
 TEST_BINS := $(B)/unit-tests $(B)/pam-test $(B)/log-listen $(B)/testtool \
              $(FUZZERS:%=$(B)/replay-%)
 
-.PHONY: all check check-sanitize demo deps install uninstall clean format fuzz
+.PHONY: all check check-sanitize check-valgrind demo deps install uninstall clean format fuzz
 all: $(PROGRAMS)
 
 $(B)/%.o: %.c $(wildcard helper/*.h) | $(B)
@@ -146,6 +146,11 @@ fuzz: $(FUZZERS:%=$(B)/fuzz-%)
 
 $(B):
 	mkdir -p $(B)
+
+# apikeyctl and the helper under valgrind memcheck
+check-valgrind: deps
+	$(MAKE) all $(TEST_BINS)
+	sh tests/run.sh valgrind.sh
 
 # the suites that load our code into our own processes, rebuilt with ASan
 # and UBSan (sshd and pamtester cannot load a sanitized module)
@@ -228,3 +233,10 @@ format:
 
 clean:
 	rm -rf build build-sanitize
+
+# the benchmark (bench/README.md): QUICK=1 is the short CI run (< 1 min)
+QUICK ?=
+.PHONY: bench
+bench: deps
+	$(MAKE) all $(B)/log-listen
+	QUICK=$(QUICK) bash bench/bench.sh

@@ -17,7 +17,7 @@ fi
 if [ $# -gt 0 ]; then
 	suites="$*"
 else
-	suites="unit $(cd "$TOP/tests" && ls ./*.sh | sed 's|^\./||' | grep -v -x -e lib.sh -e run.sh -e install-deps.sh -e sandbox.sh -e demo.sh)"
+	suites="unit $(cd "$TOP/tests" && ls ./*.sh | sed 's|^\./||' | grep -v -x -e lib.sh -e run.sh -e install-deps.sh -e sandbox.sh -e demo.sh -e valgrind.sh)"
 fi
 
 for suite in $suites; do

@@ -1,0 +1,61 @@
+#!/bin/bash
+# apikeyctl and the helper under valgrind memcheck: any invalid read or
+# write, use of uninitialised memory or definite leak makes valgrind exit
+# 99 instead of the program's own status.  (make check-valgrind)
+. "$(dirname "$0")/sandbox.sh"
+sandbox_enter "$@"
+sandbox_setup
+VG=(valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite
+	--show-leak-kinds=definite --track-origins=yes)
+ALICE=pakt_alice
+sandbox_user $ALICE
+
+# vg_ctl EXPECTED-STATUS NAME ARGS...: apikeyctl under memcheck
+vg_ctl() {
+	want=$1 name=$2
+	shift 2
+	run_cmd "${VG[@]}" "$BIN/apikeyctl" "$@"
+	expect_eq "valgrind: apikeyctl $name" "$want" "$RC"
+	[ "$RC" = 99 ] && printf '%s\n' "$ERR" | head -30 | sed 's/^/#   /'
+}
+# vg_helper EXPECTED-STATUS NAME REQUEST-FILE: the helper under memcheck
+# (as root, from a copy without the set-uid bit, which valgrind refuses)
+install -m 0755 "$BUILD/apikey-helper" "$BIN/plain-helper"
+vg_helper() {
+	"${VG[@]}" "$BIN/plain-helper" <"$3" >/dev/null 2>"$WORK/vg.err"
+	RC=$?
+	ERR=$(cat "$WORK/vg.err")
+	expect_eq "valgrind: helper $2" "$1" "$RC"
+	[ "$RC" = 99 ] && printf '%s\n' "$ERR" | head -30 | sed 's/^/#   /'
+}
+request() { printf 'PAK1\0%s\0%s\0%s\0test\0\0%s\0' "$1" "$2" "$3" "$4"; }
+
+vg_ctl 0 init init
+key=$("${VG[@]}" "$BIN/apikeyctl" create $ALICE --name vg --allow 192.0.2.0/24 --deny 10.0.0.0/8 --quiet)
+check "valgrind: apikeyctl create printed a key" grep -q '^pak1_' <<<"$key"
+vg_ctl 0 "create --json --save" create $ALICE --name vg2 --json --save "$WORK/vg2.pak"
+vg_ctl 1 "create refused (duplicate)" create $ALICE --name vg
+vg_ctl 0 list list
+vg_ctl 0 "list --json" list --json
+vg_ctl 0 show show $ALICE/vg
+vg_ctl 0 "show --json" show $ALICE/vg --json
+vg_ctl 0 edit edit $ALICE/vg --name vg-renamed --description "d" --disable 10.0.0.0/8 --allow 2001:db8::/32
+vg_ctl 1 "edit refused" edit $ALICE/vg-renamed --remove 203.0.113.0/24
+vg_ctl 0 rotate rotate $ALICE/vg2 --grace 1h --quiet
+vg_ctl 2 "usage error" create
+run_cmd "${VG[@]}" "$BIN/apikeyctl" verify $ALICE --rhost 192.0.2.9 <<<"$key"
+expect_eq "valgrind: apikeyctl verify" 0 "$RC"
+
+request A $ALICE 192.0.2.9 "$key" >"$WORK/good"
+request A $ALICE 198.51.100.1 "$key" >"$WORK/ipdenied"
+request A no_such_user_x 192.0.2.9 "$key" >"$WORK/nouser"
+request A $ALICE 192.0.2.9 "$("$BIN/testtool" key "${key:5:12}" "$(printf 'v%.0s' $(seq 32))")" >"$WORK/wrong"
+request C $ALICE "" "${key:5:12}" >"$WORK/acct"
+printf 'PAK1\0A\0garbage' >"$WORK/malformed"
+vg_helper 0 "accepts a good key" "$WORK/good"
+vg_helper 10 "refuses by IP" "$WORK/ipdenied"
+vg_helper 11 "unknown user" "$WORK/nouser"
+vg_helper 10 "wrong secret" "$WORK/wrong"
+vg_helper 0 "account check" "$WORK/acct"
+vg_helper 13 "malformed request" "$WORK/malformed"
+vg_ctl 0 delete delete $ALICE/vg-renamed --yes
