@@ -161,12 +161,16 @@ static bool configure(struct store *s)
 {
 	int timeout = s->mode == STORE_READ ? BUSY_TIMEOUT_VERIFY_MS
 					    : BUSY_TIMEOUT_MANAGE_MS;
+	int persist = 1;
 
 	sqlite3_db_config(s->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
 	sqlite3_db_config(s->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
 	sqlite3_db_config(s->db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0,
 			  NULL);
 	sqlite3_busy_timeout(s->db, timeout);
+	/* keep -wal and -shm between connections: on a full disk a login
+	 * could not create them again, and must still be able to read */
+	sqlite3_file_control(s->db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
 	if (!exec_sql(s, "PRAGMA temp_store = MEMORY;"
 			 "PRAGMA trusted_schema = OFF;"
 			 "PRAGMA foreign_keys = ON;"))

@@ -1,0 +1,125 @@
+#!/bin/bash
+# The setuid helper abused by an unprivileged local user, and its store
+# attacked: hostile names and bytes in every field, resource limits,
+# signals, store paths pointing at other files, planted journal files, an
+# unsafe pepper, a full disk.  Each test says which class it covers.
+. "$(dirname "$0")/sandbox.sh"
+sandbox_enter "$@"
+sandbox_setup
+ALICE=pakt_alice
+sandbox_user $ALICE
+key=$($CTL create $ALICE --name abuse --allow 192.0.2.0/24 --quiet 2>/dev/null)
+wrong=$("$BIN/testtool" key "${key:5:12}" "$(printf 'u%.0s' $(seq 32))")
+
+# req OP USER RHOST DB KEY: a framed request on stdout
+req() { printf 'PAK1\0%s\0%s\0%s\0test\0%s\0%s\0' "$1" "$2" "$3" "$4" "$5"; }
+# helper_status [as USER] < request: the helper's exit status
+as_alice() { setpriv --reuid=$ALICE --regid=$ALICE --init-groups "$@"; }
+status_of() { "$@" >/dev/null 2>&1; echo $?; }
+intact() { [ "$(sqlite3 "$DB" 'PRAGMA integrity_check')" = ok ]; }
+
+test_names_and_bytes() {
+	for u in ../x a/b "" "$(head -c 1024 /dev/zero | tr '\0' u)" $'\xff\xfe'; do
+		got=$(req A "$u" 192.0.2.1 "" "$key" | status_of as_alice "$BIN/apikey-helper")
+		check "user name '${u:0:12}' from a non-root caller is refused (status $got)" test "$got" = 10 -o "$got" = 13
+		got=$(req A "$u" 192.0.2.1 "" "$key" | status_of "$BIN/apikey-helper")
+		check "user name '${u:0:12}' from root is never accepted (status $got)" test "$got" != 0
+	done
+	expect_eq "invalid UTF-8 in rhost is refused as malformed" 13 "$(req A $ALICE $'\xff' "" "$key" | status_of as_alice "$BIN/apikey-helper")"
+	expect_eq "invalid UTF-8 in the key is refused" 10 "$(req A $ALICE 192.0.2.1 "" $'\xff'"${key:1}" | status_of as_alice "$BIN/apikey-helper")"
+	expect_eq "invalid UTF-8 in the service is harmless" 0 "$(printf 'PAK1\0A\0%s\0%s\0\xff\xfe\0\0%s\0' $ALICE 192.0.2.1 "$key" | status_of as_alice "$BIN/apikey-helper")"
+	expect_eq "invalid UTF-8 in the store path from a non-root caller is refused" 10 "$(req A $ALICE 192.0.2.1 $'/\xff' "$key" | status_of as_alice "$BIN/apikey-helper")"
+	expect_eq "the good key still works (the checks above can pass)" 0 "$(req A $ALICE 192.0.2.1 "" "$key" | status_of as_alice "$BIN/apikey-helper")"
+}
+
+test_resource_limits() {
+	for lim in "--nofile=4" "--as=16000000" "--fsize=0" "--nproc=0" "--cpu=1"; do
+		got=$(req A $ALICE 192.0.2.1 "" "$wrong" | status_of as_alice prlimit $lim "$BIN/apikey-helper")
+		check "rlimit $lim: a wrong key is never accepted, no crash (status $got)" test "$got" != 0 -a "$got" -lt 128
+		got=$(req A $ALICE 192.0.2.1 "" "$key" | status_of as_alice prlimit $lim "$BIN/apikey-helper")
+		check "rlimit $lim: a good key is accepted or fails closed (status $got)" test "$got" = 0 -o "$got" = 12
+		check "rlimit $lim: the store is intact" intact
+	done
+}
+
+test_signals() {
+	for sig in STOP KILL TERM INT HUP; do
+		rm -f "$WORK/slowreq"
+		mkfifo -m 0666 "$WORK/slowreq"
+		setpriv --reuid=$ALICE --regid=$ALICE --init-groups "$BIN/apikey-helper" <"$WORK/slowreq" >/dev/null 2>&1 &
+		hpid=$!
+		exec 7>"$WORK/slowreq"
+		sleep 0.2
+		as_alice kill -$sig "$hpid" 2>/dev/null
+		sent=$?
+		req A $ALICE 192.0.2.1 "" "$key" >&7
+		exec 7>&-
+		wait "$hpid"
+		st=$?
+		expect_eq "SIG$sig from the calling user is refused, the helper answers" "1 0" "$sent $st"
+	done
+	# root may kill it mid-request: the store stays whole
+	for _ in $(seq 20); do
+		req A $ALICE 192.0.2.1 "" "$key" | "$BIN/apikey-helper" >/dev/null 2>&1 &
+		sleep "0.00$((RANDOM % 10))"
+		kill -9 $! 2>/dev/null
+		wait $! 2>/dev/null
+	done
+	check "kill -9 of helpers mid-request leaves the store intact" intact
+}
+
+test_store_paths() {
+	before=$(sha256sum /etc/shadow)
+	ln -s /etc/shadow "$WORK/store/shadow.db"
+	expect_eq "store path that is a symlink to /etc/shadow is refused" 12 "$(req A $ALICE 192.0.2.1 "$STORE_DIR/shadow.db" "$key" | status_of "$BIN/apikey-helper")"
+	expect_eq "/etc/shadow is untouched" "$before" "$(sha256sum /etc/shadow)"
+	mkfifo "$WORK/store/fifo.db"
+	start=$(date +%s)
+	expect_eq "store path that is a FIFO is refused" 12 "$(req A $ALICE 192.0.2.1 "$STORE_DIR/fifo.db" "$key" | status_of timeout 10 "$BIN/apikey-helper")"
+	check "a FIFO store does not block the helper" test $(($(date +%s) - start)) -lt 3
+	mkdir "$WORK/store/dir.db"
+	expect_eq "store path that is a directory is refused" 12 "$(req A $ALICE 192.0.2.1 "$STORE_DIR/dir.db" "$key" | status_of "$BIN/apikey-helper")"
+	expect_eq "store path that does not exist is refused" 12 "$(req A $ALICE 192.0.2.1 "$STORE_DIR/none.db" "$key" | status_of "$BIN/apikey-helper")"
+}
+
+test_planted_files() {
+	for f in keys.db-wal keys.db-journal keys.db-shm; do
+		existed=0
+		[ -e "$STORE_DIR/$f" ] && existed=1 && cp -a "$STORE_DIR/$f" "$WORK/$f.bak"
+		touch "$STORE_DIR/$f"
+		chown $ALICE "$STORE_DIR/$f"
+		expect_eq "a planted $f owned by a user makes the helper refuse the store" 12 \
+			"$(req A $ALICE 192.0.2.1 "" "$key" | status_of as_alice "$BIN/apikey-helper")"
+		rm -f "$STORE_DIR/$f"
+		[ $existed = 1 ] && cp -a "$WORK/$f.bak" "$STORE_DIR/$f"
+	done
+	chmod 0444 "$PEPPER_DIR/pepper"
+	expect_eq "a pepper readable by others is refused" 12 "$(req A $ALICE 192.0.2.1 "" "$key" | status_of as_alice "$BIN/apikey-helper")"
+	chmod 0400 "$PEPPER_DIR/pepper"
+	expect_eq "with everything restored the key works" 0 "$(req A $ALICE 192.0.2.1 "" "$key" | status_of as_alice "$BIN/apikey-helper")"
+}
+
+test_full_disk() {
+	mkdir -m 0700 "$WORK/tiny"
+	mount -t tmpfs -o size=200k,mode=0700 tmpfs "$WORK/tiny"
+	tctl() { "$CTL" --db "$WORK/tiny/keys.db" "$@"; }
+	first=$(tctl create $ALICE --name first --quiet 2>/dev/null)
+	head -c 10M /dev/zero >"$WORK/tiny/filler" 2>/dev/null
+	n=0
+	while [ $n -lt 200 ] && tctl create $ALICE --name "fill$n" --description "$(head -c 1000 /dev/zero | tr '\0' d)" --quiet >/dev/null 2>"$WORK/full.err"; do n=$((n + 1)); done
+	expect_contains "a full disk gives a clear error" "database or disk is full" "$(cat "$WORK/full.err")"
+	check "the disk really is full" test "$(df --output=avail "$WORK/tiny" | tail -1)" -lt 8
+	service tiny "auth required $BIN/pam_apikey.so helper=$BIN/apikey-helper db=$WORK/tiny/keys.db nodelay"
+	got=$(printf '%s\n' "$first" | "$BIN/pam-test" "$WORK/pam.d" tiny $ALICE | sed -n 's/^auth=//p')
+	expect_eq "logins still work on a full disk (tracking fails, the login does not)" PAM_SUCCESS "$got"
+	expect_eq "the store on a full disk passes integrity_check" ok "$(sqlite3 "$WORK/tiny/keys.db" 'PRAGMA integrity_check')"
+	expect_eq "every key created before the disk filled is there" $((n + 1)) "$(sqlite3 "$WORK/tiny/keys.db" 'SELECT count(*) FROM keys')"
+	umount "$WORK/tiny"
+}
+
+test_names_and_bytes
+test_resource_limits
+test_signals
+test_store_paths
+test_planted_files
+test_full_disk
