@@ -86,7 +86,8 @@ $(B)/schema.c: schema/embed.sh $(SCHEMA) | $(B)
 $(B)/schema.o: $(B)/schema.c
 	@echo "  CC $@"; $(CC) $(ALL_CFLAGS) -fPIE -c $< -o $@
 
-$(B)/apikey-helper: $(B)/helper/helper.o $(CORE_OBJ) $(SANITIZE_OBJ)
+$(B)/apikey-helper: $(B)/helper/helper.o $(B)/helper/track.o $(CORE_OBJ) \
+                   $(SANITIZE_OBJ)
 	@echo "  CC $@"; $(CC) $(ALL_CFLAGS) -pie $(LINK_HARDEN) $^ $(LIBS) -o $@
 
 $(B)/apikeyctl: $(CTL_OBJ) $(CORE_OBJ)

@@ -1,7 +1,8 @@
 /*
  * apikey-helper: the setuid-root program that alone reads the key store for
  * logins.  One request per exec, read from stdin; the exit status is the
- * decision (request.h).  It never execs anything.
+ * decision (request.h).  It never execs anything; it forks once, after the
+ * answer, to record the key's use (track.c).
  *
  * MUST rules kept here (in this order):
  * - hygiene before anything else: fds 0-2 valid, every fd >= 3 closed,
@@ -34,10 +35,10 @@
 #include "request.h"
 #include "secret.h"
 #include "store.h"
+#include "track.h"
 #include "verify.h"
 
-#define PROGRAM_NAME	   "apikey-helper"
-#define HELPER_MAX_SECONDS 20 /* the module's timeout is shorter */
+#define PROGRAM_NAME "apikey-helper"
 
 static void valid_std_fds(void)
 {
@@ -173,28 +174,11 @@ static void respond(const struct verify_result *res, uid_t caller)
 		syslog(LOG_DEBUG, "module went away before the response");
 }
 
-/* Tracking never changes the decision; a failed write is only logged. */
-static void record_outcome(struct store *s, const struct request *req,
-			   const struct verify_result *res, time_t now)
-{
-	enum store_result r;
-
-	if (!res->secret_matched || req->op != REQ_OP_AUTH)
-		return;
-	if (res->verdict == VERDICT_ACCEPT)
-		r = store_record_use(s, res->rec.id, now, req->rhost);
-	else
-		r = store_record_denial(s, res->rec.id, now, req->rhost,
-					res->reason);
-	if (r == STORE_ERROR)
-		syslog(LOG_WARNING, "could not record use of key %s: %s",
-		       res->rec.id, store_error(s));
-}
-
-static void verify_request(const struct request *req, struct verify_result *res)
+/* Opens the store, decides, closes the store; false on a system error. */
+static bool verify_request(const char *db, const struct request *req,
+			   struct verify_result *res)
 {
 	unsigned char pepper[PEPPER_LEN];
-	const char *db = req->db[0] != '\0' ? req->db : APIKEY_DB_PATH;
 	char *err = res->reason;
 	size_t errlen = sizeof res->reason;
 	struct store *s = store_open(db, STORE_READ, err, errlen);
@@ -206,15 +190,15 @@ static void verify_request(const struct request *req, struct verify_result *res)
 		res->verdict = VERDICT_SYSTEM_ERROR;
 		syslog(LOG_ERR, "%s", err);
 		store_close(s);
-		return;
+		return false;
 	}
 	if (req->op == REQ_OP_AUTH)
 		verify_key(s, pepper, req, now, res);
 	else
 		verify_account(s, req, now, res);
 	secret_wipe(pepper, sizeof pepper);
-	record_outcome(s, req, res, now);
 	store_close(s);
+	return true;
 }
 
 /* A key (or key id) that cannot be one is refused before the store is
@@ -243,10 +227,14 @@ int main(int argc, char **argv)
 	} else if (!secret_init()) {
 		status = HELPER_SYSTEM_ERROR;
 	} else {
-		verify_request(&req, &res);
+		const char *db = req.db[0] != '\0' ? req.db : APIKEY_DB_PATH;
+		bool store_read = verify_request(db, &req, &res);
+
 		secret_wipe(req.key, sizeof req.key);
 		respond(&res, caller);
 		status = verdict_status(res.verdict);
+		if (store_read)
+			track_in_background(db, &req, &res);
 	}
 	secret_wipe(&req, sizeof req);
 	return status;

@@ -167,6 +167,11 @@ static bool configure(struct store *s)
 	sqlite3_db_config(s->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
 	sqlite3_db_config(s->db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0,
 			  NULL);
+	/* a login never pays for a checkpoint (an fsync) when it closes: the
+	 * writers' automatic checkpoints and apikeyctl do that work */
+	if (s->mode == STORE_READ)
+		sqlite3_db_config(s->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1,
+				  NULL);
 	sqlite3_busy_timeout(s->db, timeout);
 	/* keep -wal and -shm between connections: on a full disk a login
 	 * could not create them again, and must still be able to read */

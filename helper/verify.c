@@ -14,21 +14,33 @@ static void decide(struct verify_result *out, enum verdict verdict,
 }
 
 /* The login's user must own the key, under the same uid as at creation:
- * an account deleted and re-created must not inherit old keys. */
+ * an account deleted and re-created must not inherit old keys.  uid is
+ * the account's uid now (one NSS lookup per verification). */
 static bool owner_matches(const struct key_record *rec, const char *user,
-			  struct verify_result *out)
+			  uid_t uid, struct verify_result *out)
 {
-	struct passwd *pw = getpwnam(user);
-
 	if (strcmp(rec->user, user) != 0) {
 		decide(out, VERDICT_REFUSED, "key belongs to another user");
 		return false;
 	}
-	if (pw == NULL || (long long)pw->pw_uid != rec->uid) {
+	if ((long long)uid != rec->uid) {
 		decide(out, VERDICT_REFUSED,
 		       "account uid changed since the key was created");
 		return false;
 	}
+	return true;
+}
+
+/* The account's uid, or false (verdict: unknown user). */
+static bool account_uid(const char *user, uid_t *uid, struct verify_result *out)
+{
+	struct passwd *pw = getpwnam(user);
+
+	if (pw == NULL) {
+		decide(out, VERDICT_USER_UNKNOWN, "unknown user");
+		return false;
+	}
+	*uid = pw->pw_uid;
 	return true;
 }
 
@@ -72,18 +84,18 @@ void verify_key(struct store *s, const unsigned char pepper[PEPPER_LEN],
 {
 	struct parsed_key key;
 	enum ip_verdict ip;
+	uid_t uid;
 
 	memset(out, 0, offsetof(struct verify_result, rec));
 	decide(out, VERDICT_REFUSED, "malformed key");
 	if (!key_parse(req->key, strlen(req->key), &key))
 		return;
-	if (getpwnam(req->user) == NULL) {
-		decide(out, VERDICT_USER_UNKNOWN, "unknown user");
+	if (!account_uid(req->user, &uid, out))
 		return;
-	}
 	out->secret_matched = secret_matches(s, pepper, &key, &out->rec, out);
 	secret_wipe(&key, sizeof key);
-	if (!out->secret_matched || !owner_matches(&out->rec, req->user, out) ||
+	if (!out->secret_matched ||
+	    !owner_matches(&out->rec, req->user, uid, out) ||
 	    !unexpired(&out->rec, now, out))
 		return;
 	if (store_load_rules(s, &out->rec) != STORE_OK) {
@@ -102,16 +114,15 @@ void verify_account(struct store *s, const struct request *req, time_t now,
 		    struct verify_result *out)
 {
 	enum store_result found;
+	uid_t uid;
 
 	memset(out, 0, offsetof(struct verify_result, rec));
 	decide(out, VERDICT_REFUSED, "malformed key id");
 	if (strlen(req->key) != KEY_ID_LEN ||
 	    !base62_string(req->key, KEY_ID_LEN))
 		return;
-	if (getpwnam(req->user) == NULL) {
-		decide(out, VERDICT_USER_UNKNOWN, "unknown user");
+	if (!account_uid(req->user, &uid, out))
 		return;
-	}
 	found = store_get(s, req->key, &out->rec);
 	if (found == STORE_ERROR) {
 		decide(out, VERDICT_SYSTEM_ERROR, store_error(s));
@@ -123,7 +134,7 @@ void verify_account(struct store *s, const struct request *req, time_t now,
 		return;
 	}
 	out->secret_matched = true; /* it matched at authentication */
-	if (!owner_matches(&out->rec, req->user, out) ||
+	if (!owner_matches(&out->rec, req->user, uid, out) ||
 	    !unexpired(&out->rec, now, out))
 		return;
 	decide(out, VERDICT_ACCEPT, "key still valid");

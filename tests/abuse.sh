@@ -112,6 +112,7 @@ test_full_disk() {
 	service tiny "auth required $BIN/pam_apikey.so helper=$BIN/apikey-helper db=$WORK/tiny/keys.db nodelay"
 	got=$(printf '%s\n' "$first" | "$BIN/pam-test" "$WORK/pam.d" tiny $ALICE | sed -n 's/^auth=//p')
 	expect_eq "logins still work on a full disk (tracking fails, the login does not)" PAM_SUCCESS "$got"
+	settle
 	expect_eq "the store on a full disk passes integrity_check" ok "$(sqlite3 "$WORK/tiny/keys.db" 'PRAGMA integrity_check')"
 	expect_eq "every key created before the disk filled is there" $((n + 1)) "$(sqlite3 "$WORK/tiny/keys.db" 'SELECT count(*) FROM keys')"
 	umount "$WORK/tiny"

@@ -64,6 +64,7 @@ say "4. The same key from another address is refused, and the admin sees why"
 ssh_as KEY 127.0.0.3 'echo should not get here'
 [ $? != 0 ]
 step "SSH login from 127.0.0.3 is refused" $?
+settle
 show "apikeyctl verify $USER_NAME --rhost 127.0.0.3 <<< \"\$KEY\""
 out=$(apikeyctl verify $USER_NAME --rhost 127.0.0.3 <<<"$KEY")
 echo "$out" | indent
@@ -73,6 +74,7 @@ apikeyctl show $USER_NAME/ci-deploy | indent
 step "verify and show both name the allow list" $?
 
 say "5. The key list shows the last login and where it came from"
+settle
 show "apikeyctl list"
 apikeyctl list | indent
 apikeyctl list | grep ci-deploy | grep -q 127.0.0.2

@@ -2,7 +2,8 @@
 # "not ok - NAME"; tests/run.sh counts them.
 # shellcheck shell=sh
 
-TOP=$(cd "$(dirname "$0")/.." && pwd)
+# the repository, found from this file (not from the calling script)
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]:-$0}")/.." && pwd)
 BUILD=${APIKEY_BUILD:-$TOP/build}
 
 ok() { echo "ok - $1"; }
@@ -61,7 +62,8 @@ run_cmd() {
 
 # A private directory, removed when the test script exits.
 make_workdir() {
-	WORK=$(mktemp -d /tmp/pam_apikey-test.XXXXXX)
+	WORK=$(mktemp -d /tmp/pam_apikey-test.XXXXXX) || exit 1
+	[ -d "$WORK" ] || exit 1
 	chmod 0755 "$WORK"
 	trap 'cleanup_workdir' EXIT
 }

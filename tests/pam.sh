@@ -123,6 +123,7 @@ test_ip_rules() {
 	ip_case "disabled allow entries admit nothing over the deny list" PAM_AUTH_ERR 10.1.2.3
 	$CTL edit $ALICE/ip --disable 10.0.0.0/8 >/dev/null
 	ip_case "disabled deny entry is ignored" PAM_SUCCESS 10.1.2.3
+	settle
 	expect_eq "refusal by IP records the reason" "address in deny list" "$(json $ALICE/ip | jq -r .last_denied_reason)"
 }
 
@@ -132,6 +133,7 @@ test_expiry_boundary() {
 	expect_eq "key 30 s before expiry is accepted" PAM_SUCCESS "$(auth keyonly $ALICE "$key")"
 	sqlite3 "$DB" "UPDATE keys SET expires_at = strftime('%s','now') WHERE name='exp'"
 	expect_eq "key at its expiry instant is refused" PAM_AUTH_ERR "$(auth keyonly $ALICE "$key")"
+	settle
 	expect_eq "expired refusal records the reason" "key expired" "$(json $ALICE/exp | jq -r .last_denied_reason)"
 	$CTL edit $ALICE/exp --never-expire >/dev/null
 	expect_eq "expiry lifted by edit: accepted again" PAM_SUCCESS "$(auth keyonly $ALICE "$key")"
@@ -150,6 +152,7 @@ test_lifecycle() {
 	expect_eq "key of a removed account: unknown user" PAM_USER_UNKNOWN "$(auth keyonly $CAROL "$ckey")"
 	useradd -u $((olduid + 1000)) -M $CAROL
 	expect_eq "account re-created with another uid does not inherit the key" PAM_AUTH_ERR "$(auth keyonly $CAROL "$ckey")"
+	settle
 	expect_eq "the reason recorded is the uid change" "account uid changed since the key was created" "$(json $CAROL/carol | jq -r .last_denied_reason)"
 }
 
@@ -157,17 +160,20 @@ test_tracking() {
 	key=$(newkey $ALICE --name track --allow 127.0.0.0/8)
 	auth keyonly $ALICE "$key" --rhost 127.0.0.2 >/dev/null
 	auth keyonly $ALICE "$key" --rhost 127.0.0.3 >/dev/null
+	settle
 	j=$(json $ALICE/track)
 	expect_eq "use count counts successful logins" 2 "$(jq .use_count <<<"$j")"
 	expect_eq "last used IP is recorded" 127.0.0.3 "$(jq -r .last_used_ip <<<"$j")"
 	check "last used time is recorded" test "$(jq -r .last_used_at <<<"$j")" != null
 	expect_contains "list shows LAST LOGIN and LAST IP" "127.0.0.3" "$($CTL list $ALICE | grep ' track ')"
 	auth keyonly $ALICE "$key" --rhost 192.0.2.8 >/dev/null
+	settle
 	j=$(json $ALICE/track)
 	expect_eq "last denial is recorded with IP and reason" "192.0.2.8 address not in allow list" "$(jq -r '"\(.last_denied_ip) \(.last_denied_reason)"' <<<"$j")"
 	expect_eq "a denial does not count as a use" 2 "$(jq .use_count <<<"$j")"
 	wrong=$("$BIN/testtool" key "${key:5:12}" "$(printf 'Q%.0s' $(seq 32))")
 	auth keyonly $ALICE "$wrong" --rhost 127.0.0.4 >/dev/null
+	settle
 	expect_eq "a wrong secret records nothing for the key" 192.0.2.8 "$(json $ALICE/track | jq -r .last_denied_ip)"
 	# a writer holds the store: the login must still succeed
 	(echo "BEGIN IMMEDIATE; UPDATE keys SET description = 'locked';"; sleep 3; echo "COMMIT;") | sqlite3 "$DB" &
@@ -175,6 +181,7 @@ test_tracking() {
 	sleep 0.5
 	expect_eq "a locked store does not fail a login" PAM_SUCCESS "$(auth keyonly $ALICE "$key" --rhost 127.0.0.2)"
 	wait $locker
+	settle
 	expect_contains "the failed tracking write is logged" "could not record use of key ${key:5:12}" "$(cat "$SYSLOG")"
 }
 

@@ -5,7 +5,7 @@
 # created on the host and removed when the test exits.
 # shellcheck shell=bash
 
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh" || exit 1
 
 STORE_DIR=/var/lib/pam_apikey
 PEPPER_DIR=/etc/pam_apikey
@@ -49,6 +49,11 @@ sandbox_log() {
 
 sandbox_setup() {
 	make_workdir
+	# everything below writes under $WORK: never let it be empty
+	[ -n "${WORK-}" ] && [ -x "$BUILD/apikey-helper" ] || {
+		echo "not ok - sandbox setup (no work directory or no build in $BUILD)"
+		exit 1
+	}
 	CLEANUP_HOOK='sandbox_cleanup'
 	BIN=$WORK/bin
 	mkdir -m 0755 "$BIN"
@@ -81,6 +86,15 @@ sandbox_user() {
 	userdel -r "$1" >/dev/null 2>&1
 	useradd -m -s /bin/bash "$1" 2>/dev/null
 	TEST_USERS="$TEST_USERS $1"
+}
+
+# settle: waits (at most 5 s) until no helper runs, so the tracking rows
+# that helpers write after answering (helper/track.c) are in the store
+settle() {
+	for _ in $(seq 100); do
+		pgrep -x apikey-helper >/dev/null || return 0
+		sleep 0.05
+	done
 }
 
 # service NAME LINE...: writes a PAM service file into $WORK/pam.d

@@ -25,6 +25,7 @@ test_login_methods() {
 	expect_eq "ssh login with a key (keyboard-interactive)" "hello-from-$ALICE" "$OUT"
 	run_cmd key_ssh "$key" "${PW[@]}" -b 127.0.0.3 $ALICE@127.0.0.1 'echo pw-method'
 	expect_eq "ssh login with a key (password authentication)" "pw-method" "$OUT"
+	settle
 	j=$($CTL show $ALICE/ssh1 --json)
 	expect_eq "last login IP is the source address used" 127.0.0.3 "$(jq -r .last_used_ip <<<"$j")"
 	expect_contains "list shows the source address" "127.0.0.3" "$($CTL list $ALICE | grep ' ssh1 ')"
@@ -60,6 +61,7 @@ test_ip_rules() {
 	check "allowed source address logs in" login_ok "$key" 127.0.0.2
 	refute "source address only in the deny list is refused" login_ok "$key" 127.0.0.5
 	check "IPv6 ::1 in the allow list logs in" login_ok "$key" ::1 ::1
+	settle
 	expect_eq "the refusal is recorded with the source address" "127.0.0.5 address not in allow list" \
 		"$($CTL show $ALICE/fenced --json | jq -r '"\(.last_denied_ip) \(.last_denied_reason)"')"
 	$CTL edit $ALICE/fenced --remove 127.0.0.2 --remove ::1 >/dev/null

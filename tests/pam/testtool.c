@@ -5,12 +5,76 @@
  *   testtool noargv PROGRAM [VAR=VALUE]...
  *                                   exec PROGRAM with argc == 0 and only the
  *                                   given environment (pkexec CVE-2021-4034)
+ *   testtool time ROUNDS PROGRAM FILE...
+ *                                   run PROGRAM (as the module does: empty
+ *                                   environment) with each FILE on stdin,
+ *                                   ROUNDS times, interleaved; print each
+ *                                   file's median wall time in microseconds
  */
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "keyfmt.h"
+
+static long long now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* One run of program with file on stdin; its wall time in microseconds. */
+static long long run_once(const char *program, const char *file)
+{
+	long long start = now_us();
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		char *argv[] = {(char *)"apikey-helper", NULL};
+		char *envp[] = {NULL};
+		int in = open(file, O_RDONLY),
+		    out = open("/dev/null", O_WRONLY);
+
+		if (in < 0 || out < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0)
+			_exit(127);
+		execve(program, argv, envp);
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, NULL, 0) < 0)
+		return -1;
+	return now_us() - start;
+}
+
+static int by_value(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+	return (x > y) - (x < y);
+}
+
+static int time_runs(int rounds, const char *program, int files, char **names)
+{
+	long long *t = calloc((size_t)(rounds * files), sizeof *t);
+
+	if (t == NULL || rounds < 1)
+		return 1;
+	for (int r = 0; r < rounds; r++)
+		for (int f = 0; f < files; f++)
+			if ((t[f * rounds + r] = run_once(program, names[f])) <
+			    0)
+				return 1;
+	for (int f = 0; f < files; f++) {
+		qsort(t + f * rounds, (size_t)rounds, sizeof *t, by_value);
+		printf("%s %lld\n", names[f], t[f * rounds + rounds / 2]);
+	}
+	free(t);
+	return 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -28,7 +92,9 @@ int main(int argc, char **argv)
 		perror("execve");
 		return 127;
 	}
-	fprintf(stderr,
-		"usage: testtool key ID SECRET | noargv PROGRAM [ENV]...\n");
+	if (argc >= 5 && strcmp(argv[1], "time") == 0)
+		return time_runs(atoi(argv[2]), argv[3], argc - 4, argv + 4);
+	fprintf(stderr, "usage: testtool key ID SECRET | noargv PROGRAM "
+			"[ENV]... | time ROUNDS PROGRAM FILE...\n");
 	return 2;
 }

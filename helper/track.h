@@ -1,0 +1,20 @@
+/* Recording a key's last use or last denial, after the answer is out. */
+#ifndef APIKEY_TRACK_H
+#define APIKEY_TRACK_H
+
+#include "request.h"
+#include "verify.h"
+
+/* Seconds after which the helper (or its tracking child) gives up; the
+ * module's timeout is shorter. */
+#define HELPER_MAX_SECONDS 20
+
+/*
+ * Detaches from the caller's descriptors and records the outcome of the
+ * verification in res in a child process, so the caller's wait ends now.
+ * Returns in the parent (and, if fork fails, after recording inline).
+ */
+void track_in_background(const char *db, const struct request *req,
+			 const struct verify_result *res);
+
+#endif
