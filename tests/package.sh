@@ -1,0 +1,288 @@
+#!/bin/bash
+# Packaging, as root: `make install`/`uninstall` into a DESTDIR; the .deb
+# (make deb: dpkg-buildpackage -us -uc -b on a copy of the tree) and
+# lintian on it and on the source package; then the .deb installed into a
+# throw-away root -- an overlay of / in a private mount namespace, chrooted
+# into -- where the installed apikeyctl makes a key, a PAM stack logs in
+# with the installed module and setuid helper, the package is upgraded,
+# removed and purged; and the .rpm (make rpm) checked with rpm -qlp --dump.
+# Nothing on the host changes: no package, no account (pakpkg_*), no PAM.
+. "$(dirname "$0")/lib.sh"
+
+DEB_PKG=libpam-apikey
+DEB_CLIENT=apikey-askpass
+PAMDIR_DEB=/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || echo x86_64-linux-gnu)/security
+TUSER=pakpkg_user
+PAM_LOG=pam_apikey
+
+mode_of() { stat -c '%a %U %G' "$1" 2>&1; }
+
+# ---------------------------------------------------------------------
+# Part 2: runs inside the private mount namespace (see run_throwaway_root)
+# ---------------------------------------------------------------------
+if [ "${1-}" = --in-namespace ]; then
+	WORK=$2
+	DEBS=$3
+	R=$WORK/root
+	T=/tmp/t # inside the root: a tmpfs
+	set -u
+
+	in_root() {
+		chroot "$R" /usr/bin/env -i \
+			PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+			LC_ALL=C.UTF-8 DEBIAN_FRONTEND=noninteractive HOME=/root "$@"
+	}
+	# pam_test [--user] ARGS... (key on stdin): the installed stack
+	pam_test() {
+		if [ "$1" = --user ]; then
+			shift
+			in_root setpriv --reuid=$TUSER --regid=$TUSER --init-groups \
+				$T/pam-test "$@"
+		else
+			in_root $T/pam-test "$@"
+		fi
+	}
+	dpkg_installed() {
+		st=$(in_root dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null)
+		[ "$st" = not-installed ] || echo "$st"
+	}
+
+	# the throw-away root: / as the lower layer, changes in a tmpfs
+	mkdir -p "$WORK/ov" "$R"
+	mount -t tmpfs -o mode=0755 tmpfs "$WORK/ov" &&
+		mkdir "$WORK/ov/upper" "$WORK/ov/work" &&
+		mount -t overlay overlay \
+			-o "lowerdir=/,upperdir=$WORK/ov/upper,workdir=$WORK/ov/work" "$R"
+	if [ $? -ne 0 ] || [ ! -x "$R/usr/bin/dpkg" ]; then
+		not_ok "an overlay of / mounts as the throw-away root"
+		exit 1
+	fi
+	ok "an overlay of / mounts as the throw-away root"
+	mount -t proc proc "$R/proc"
+	mount --rbind /sys "$R/sys"
+	mount -t tmpfs -o mode=1777 tmpfs "$R/tmp"
+	mount -t tmpfs -o mode=0755 tmpfs "$R/run"
+	# a private /dev: the basic nodes, and our own /dev/log
+	mount -t tmpfs -o mode=0755 tmpfs "$R/dev"
+	for n in null zero full random urandom tty; do
+		touch "$R/dev/$n"
+		mount --bind "/dev/$n" "$R/dev/$n"
+	done
+	mkdir "$R/dev/pts" "$R/dev/shm"
+	mount --rbind /dev/pts "$R/dev/pts"
+	mount -t tmpfs -o mode=1777 tmpfs "$R/dev/shm"
+	mkdir -m 0755 "$R$T" "$R$T/pam.d" "$R$T/stack.d"
+	cp "$DEBS"/*.deb "$R$T/"
+	PKG_DEB=$T/$(cd "$R$T" && ls ${DEB_PKG}_*_*.deb)
+	CLIENT_DEB=$T/$(cd "$R$T" && ls ${DEB_CLIENT}_*_*.deb)
+	install -m 0755 "$BUILD/pam-test" "$BUILD/log-listen" "$R$T/"
+	in_root $T/log-listen /dev/log $T/syslog &
+	LOG_PID=$!
+	trap 'kill $LOG_PID 2>/dev/null' EXIT
+	for _ in $(seq 50); do [ -S "$R/dev/log" ] && break; sleep 0.05; done
+
+	# a fresh machine: no store or pepper from the host (the overlay
+	# records whiteouts in its upper layer; the host's files stay)
+	rm -rf "$R/var/lib/pam_apikey" "$R/etc/pam_apikey"
+	check "the throw-away root starts without a store or pepper" \
+		test ! -e "$R/var/lib/pam_apikey" -a ! -e "$R/etc/pam_apikey"
+
+	# --- install (no man-db index rebuild on each dpkg run: it is slow)
+	echo "man-db man-db/auto-update boolean false" | in_root debconf-set-selections
+	run_cmd in_root dpkg -i "$PKG_DEB" "$CLIENT_DEB"
+	expect_eq "dpkg -i installs both packages" 0 "$RC"
+	[ "$RC" = 0 ] || printf '%s\n' "$OUT" "$ERR" | sed 's/^/#   /'
+	expect_eq "$DEB_PKG is installed" installed "$(dpkg_installed $DEB_PKG)"
+	expect_eq "installed helper is root 4755" "4755 root root" "$(mode_of "$R/usr/sbin/apikey-helper")"
+	expect_eq "installed apikeyctl is root 0755" "755 root root" "$(mode_of "$R/usr/sbin/apikeyctl")"
+	expect_eq "installed module is root 0644 in $PAMDIR_DEB" "644 root root" "$(mode_of "$R$PAMDIR_DEB/pam_apikey.so")"
+	expect_eq "installed apikey-askpass is root 0755" "755 root root" "$(mode_of "$R/usr/bin/apikey-askpass")"
+	writable=$(in_root dpkg -L $DEB_PKG $DEB_CLIENT | while read -r f; do
+		[ -L "$R$f" ] || [ ! -e "$R$f" ] || find "$R$f" -maxdepth 0 -perm /022 -print; done)
+	expect_eq "no installed file or directory is group/world-writable" "" "$writable"
+	expect_eq "postinst made the store directory root 0700" "700 root root" "$(mode_of "$R/var/lib/pam_apikey")"
+	expect_eq "postinst made the store root 0600" "600 root root" "$(mode_of "$R/var/lib/pam_apikey/keys.db")"
+	expect_eq "postinst made the pepper root 0400" "400 root root" "$(mode_of "$R/etc/pam_apikey/pepper")"
+	check "the pam-auth-update profile is installed" test -f "$R/usr/share/pam-configs/apikey"
+	refute "the profile is not enabled on installation" grep -q pam_apikey "$R/etc/pam.d/common-auth" "$R/etc/pam.d/common-account"
+	expect_eq "man finds the installed pam_apikey(8)" "/usr/share/man/man8/pam_apikey.8.gz" "$(in_root man -w 8 pam_apikey 2>&1)"
+	for page in "8 pam_apikey" "8 apikeyctl" "8 apikey-helper" "1 apikey-askpass"; do
+		run_cmd in_root man --warnings -E UTF-8 -Tutf8 -Z $page
+		expect_eq "installed man page $page renders without warnings" "0:" "$RC:$ERR"
+	done
+
+	# --- a login through the installed module and helper
+	in_root useradd -m -s /bin/sh $TUSER
+	key=$(in_root apikeyctl create $TUSER --name pkg --allow 192.0.2.0/24 --never-expire --quiet)
+	check "installed apikeyctl creates a key" grep -Eq '^pak1_[0-9A-Za-z]{12}_[0-9A-Za-z]{38}$' <<<"$key"
+	gone=$(in_root apikeyctl create $TUSER --name gone --quiet)
+	in_root apikeyctl delete $TUSER/gone --yes >/dev/null
+	printf '%s\n' "auth required pam_apikey.so nodelay" "account required pam_apikey.so" >"$R$T/pam.d/pakpkg"
+	run_cmd pam_test $T/pam.d pakpkg $TUSER --rhost 192.0.2.7 --acct <<<"$key"
+	expect_contains "a key logs in through the installed module (root caller)" "auth=PAM_SUCCESS" "$OUT"
+	expect_contains "the installed module's account check accepts it" "acct=PAM_SUCCESS" "$OUT"
+	expect_contains "the login names its key in the PAM environment" "env=PAM_APIKEY_NAME=pkg" "$OUT"
+	run_cmd pam_test --user $T/pam.d pakpkg $TUSER --rhost 192.0.2.7 <<<"$key"
+	expect_contains "the user's own process logs in through the setuid helper" "auth=PAM_SUCCESS" "$OUT"
+	run_cmd pam_test $T/pam.d pakpkg $TUSER --rhost 203.0.113.9 <<<"$key"
+	expect_contains "the installed stack refuses an address outside the allow list" "auth=PAM_AUTH_ERR" "$OUT"
+	run_cmd pam_test $T/pam.d pakpkg $TUSER --rhost 192.0.2.7 <<<"$gone"
+	expect_contains "the installed stack refuses a deleted key" "auth=PAM_AUTH_ERR" "$OUT"
+	check "the module logged the login to /dev/log" grep -q "$PAM_LOG(pakpkg:auth): accepted key for user=$TUSER" "$R$T/syslog"
+
+	# --- the pam-auth-update profile, once enabled: key or password
+	run_cmd in_root pam-auth-update --enable apikey
+	expect_eq "pam-auth-update --enable apikey succeeds" "0" "$RC"
+	check "the enabled profile puts pam_apikey before pam_unix" \
+		awk '/pam_apikey.so/ && !u {a=1} /pam_unix.so/ {u=1} END {exit !(a && u)}' "$R/etc/pam.d/common-auth"
+	check "pam_unix then takes the password from pam_apikey" grep -Eq 'pam_unix.so.*try_first_pass' "$R/etc/pam.d/common-auth"
+	cp "$R/etc/pam.d/common-auth" "$R/etc/pam.d/common-account" "$R$T/stack.d/"
+	printf '%s\n' "@include common-auth" "@include common-account" >"$R$T/stack.d/pakpkg"
+	run_cmd pam_test $T/stack.d pakpkg $TUSER --rhost 192.0.2.7 --acct <<<"$key"
+	expect_contains "a key logs in through the common-auth profile" "auth=PAM_SUCCESS" "$OUT"
+	expect_contains "and passes common-account" "acct=PAM_SUCCESS" "$OUT"
+	run_cmd pam_test $T/stack.d pakpkg $TUSER --rhost 192.0.2.7 <<<"not-the-password"
+	expect_contains "a wrong password still fails through the profile" "auth=PAM_AUTH_ERR" "$OUT"
+
+	# --- upgrade: keys and pepper survive, dpkg-statoverride is kept
+	pepper_sum=$(sha256sum <"$R/etc/pam_apikey/pepper")
+	store_ino=$(stat -c %i "$R/var/lib/pam_apikey/keys.db")
+	ver=$(dpkg-deb -f "$R$PKG_DEB" Version)
+	mkdir "$WORK/repack"
+	dpkg-deb -R "$R$PKG_DEB" "$WORK/repack/pkg"
+	sed -i "s/^Version: .*/Version: $ver+pkgtest1/" "$WORK/repack/pkg/DEBIAN/control"
+	dpkg-deb --root-owner-group -b "$WORK/repack/pkg" "$R$T/upgrade.deb" >/dev/null
+	in_root dpkg-statoverride --update --add root root 0755 /usr/sbin/apikey-helper
+	run_cmd in_root dpkg -i $T/upgrade.deb
+	expect_eq "upgrade to $ver+pkgtest1 succeeds" "0 $ver+pkgtest1" "$RC $(in_root dpkg-query -W -f='${Version}' $DEB_PKG)"
+	expect_eq "upgrade keeps the pepper" "$pepper_sum" "$(sha256sum <"$R/etc/pam_apikey/pepper")"
+	expect_eq "upgrade keeps the store file" "$store_ino" "$(stat -c %i "$R/var/lib/pam_apikey/keys.db")"
+	expect_eq "upgrade keeps the keys" "$TUSER pkg" "$(in_root apikeyctl list --json | jq -r '.[] | "\(.user) \(.name)"')"
+	expect_eq "upgrade honours a dpkg-statoverride of the helper" "755 root root" "$(mode_of "$R/usr/sbin/apikey-helper")"
+	in_root dpkg-statoverride --remove /usr/sbin/apikey-helper
+	run_cmd in_root dpkg -i $T/upgrade.deb
+	expect_eq "reinstall without the override restores 4755" "0 4755 root root" "$RC $(mode_of "$R/usr/sbin/apikey-helper")"
+	run_cmd pam_test --user $T/pam.d pakpkg $TUSER --rhost 192.0.2.7 <<<"$key"
+	expect_contains "the key still logs in after the upgrade" "auth=PAM_SUCCESS" "$OUT"
+
+	# --- remove: programs and PAM profile go, the store stays
+	run_cmd in_root dpkg -r $DEB_PKG
+	expect_eq "dpkg -r succeeds" 0 "$RC"
+	check "remove deletes the helper" test ! -e "$R/usr/sbin/apikey-helper"
+	check "remove deletes the module" test ! -e "$R$PAMDIR_DEB/pam_apikey.so"
+	refute "remove takes the profile out of common-auth" grep -q pam_apikey "$R/etc/pam.d/common-auth"
+	expect_eq "remove keeps the store" "600 root root" "$(mode_of "$R/var/lib/pam_apikey/keys.db")"
+	expect_eq "remove keeps the pepper" "$pepper_sum" "$(sha256sum <"$R/etc/pam_apikey/pepper")"
+	in_root dpkg -i $T/upgrade.deb >/dev/null 2>&1
+	run_cmd pam_test $T/pam.d pakpkg $TUSER --rhost 192.0.2.7 <<<"$key"
+	expect_contains "after remove and reinstall the key logs in again" "auth=PAM_SUCCESS" "$OUT"
+
+	# --- purge: the store and pepper are gone
+	run_cmd in_root dpkg -P $DEB_PKG $DEB_CLIENT
+	expect_eq "dpkg -P succeeds" 0 "$RC"
+	check "purge deletes the store directory" test ! -e "$R/var/lib/pam_apikey"
+	check "purge deletes the pepper directory" test ! -e "$R/etc/pam_apikey"
+	expect_eq "nothing of the packages is left in dpkg's database" "" \
+		"$(dpkg_installed $DEB_PKG)$(dpkg_installed $DEB_CLIENT)"
+	in_root userdel -r $TUSER >/dev/null 2>&1
+	exit 0
+fi
+
+# ---------------------------------------------------------------------
+# Part 1: on the host
+# ---------------------------------------------------------------------
+make_workdir
+PKGOUT=$WORK/pkg
+
+if ! sh "$TOP/tests/install-deps.sh" >"$WORK/deps.log" 2>&1; then
+	not_ok "the packaging tools are installed" "$(tail -5 "$WORK/deps.log")"
+	exit 1
+fi
+for t in dpkg-buildpackage dh lintian rpmbuild man; do
+	command -v $t >/dev/null || { not_ok "$t is available"; exit 1; }
+done
+make -s -C "$TOP" all build/pam-test build/log-listen >"$WORK/make.log" 2>&1 ||
+	{ not_ok "the programs build" "$(tail -5 "$WORK/make.log")"; exit 1; }
+
+# --- make install / uninstall into a DESTDIR
+D=$WORK/destdir
+run_cmd make -s -C "$TOP" install DESTDIR="$D"
+expect_eq "make install DESTDIR=... succeeds" 0 "$RC"
+PAMDIR_MK=$(pkg-config --variable=libdir pam)/security
+expect_eq "make install: helper root 4755 in /usr/sbin" "4755 root root" "$(mode_of "$D/usr/sbin/apikey-helper")"
+expect_eq "make install: apikeyctl 0755 in /usr/sbin" "755 root root" "$(mode_of "$D/usr/sbin/apikeyctl")"
+expect_eq "make install: apikey-askpass 0755 in /usr/bin" "755 root root" "$(mode_of "$D/usr/bin/apikey-askpass")"
+expect_eq "make install: module 0644 in pkg-config's PAM directory" "644 root root" "$(mode_of "$D$PAMDIR_MK/pam_apikey.so")"
+for m in man8/pam_apikey.8 man8/apikeyctl.8 man8/apikey-helper.8 man1/apikey-askpass.1; do
+	expect_eq "make install: $m 0644" "644 root root" "$(mode_of "$D/usr/share/man/$m")"
+done
+expect_eq "make install: nothing group/world-writable" "" "$(find "$D" -perm /022 ! -type l)"
+expect_eq "make install: no store or pepper is installed" "" "$(find "$D" -path '*pam_apikey/*' -o -name 'keys.db*' -o -name pepper)"
+run_cmd make -s -C "$TOP" install DESTDIR="$WORK/destdir2" PREFIX=/opt/pak PAMDIR=/opt/pak/security
+expect_eq "make install honours PREFIX and PAMDIR" "0 4755 644" \
+	"$RC $(stat -c %a "$WORK/destdir2/opt/pak/sbin/apikey-helper" "$WORK/destdir2/opt/pak/security/pam_apikey.so" 2>&1 | tr '\n' ' ' | sed 's/ $//')"
+run_cmd make -s -C "$TOP" uninstall DESTDIR="$D"
+expect_eq "make uninstall removes every installed file" "0:" "$RC:$(find "$D" ! -type d)"
+
+# --- the .deb
+host_had_helper=no
+host_pam=$(cat /etc/pam.d/* 2>/dev/null | sha256sum)
+[ -e /usr/sbin/apikey-helper ] && host_had_helper=yes
+run_cmd make -C "$TOP" deb PKGOUT="$PKGOUT"
+expect_eq "make deb (dpkg-buildpackage -us -uc -b) succeeds" 0 "$RC"
+[ "$RC" = 0 ] || printf '%s\n' "$OUT" "$ERR" | tail -20 | sed 's/^/#   /'
+DEBS=$PKGOUT/deb
+check "the .debs are built" test -f "$(echo "$DEBS"/${DEB_PKG}_*_*.deb)" -a -f "$(echo "$DEBS"/${DEB_CLIENT}_*_*.deb)"
+expect_contains "the unit tests ran during the build" "passed, 0 failed" "$OUT"
+listing=$(dpkg-deb -c "$DEBS"/${DEB_PKG}_*_*.deb 2>&1)
+check "the .deb holds the helper setuid root" grep -Eq '^-rwsr-xr-x root/root .* \./usr/sbin/apikey-helper$' <<<"$listing"
+check "the .deb holds the module 0644 in $PAMDIR_DEB" grep -Eq "^-rw-r--r-- root/root .* \\.$PAMDIR_DEB/pam_apikey.so\$" <<<"$listing"
+for m in pam_apikey.8 apikeyctl.8 apikey-helper.8; do
+	check "the .deb holds $m" grep -q "usr/share/man/man8/$m.gz" <<<"$listing"
+done
+check "the client .deb holds apikey-askpass(1)" grep -q "usr/share/man/man1/apikey-askpass.1.gz" <<<"$(dpkg-deb -c "$DEBS"/${DEB_CLIENT}_*_*.deb)"
+expect_eq "the .deb has no conffiles (store and pepper are made by postinst)" "" "$(dpkg-deb --ctrl-tarfile "$DEBS"/${DEB_PKG}_*_*.deb | tar -tf - | grep conffiles)"
+
+# the source package, from the same copy once cleaned
+SRC=$DEBS/src
+(cd "$SRC" && debian/rules clean && dpkg-source -b .) >"$WORK/source.log" 2>&1
+check "the source package builds (dpkg-source -b)" test -f "$(echo "$DEBS"/pam-apikey_*.dsc)"
+
+chmod 0755 "$WORK"
+run_lintian() { setpriv --reuid=nobody --regid=nogroup --clear-groups env HOME=/tmp lintian --fail-on error,warning "$@"; }
+run_cmd run_lintian "$DEBS"/pam-apikey_*_*.changes
+expect_eq "lintian: no errors or warnings on the binary packages" "0:" "$RC:$(grep -E '^[EW]:' <<<"$OUT")"
+run_cmd run_lintian "$DEBS"/pam-apikey_*.dsc
+expect_eq "lintian: no errors or warnings on the source package" "0:" "$RC:$(grep -E '^[EW]:' <<<"$OUT")"
+
+# --- install, log in, upgrade, remove, purge: in a throw-away root
+unshare -m --propagation private bash "$0" --in-namespace "$WORK" "$DEBS"
+rc=$?
+[ $rc -eq 0 ] || not_ok "the throw-away root tests finished" "exit status $rc"
+if [ $host_had_helper = no ]; then
+	check "the host has no /usr/sbin/apikey-helper afterwards" test ! -e /usr/sbin/apikey-helper
+fi
+expect_eq "the host's dpkg database does not have $DEB_PKG" "" "$(dpkg-query -W -f='${db:Status-Status}' $DEB_PKG 2>/dev/null | grep -v not-installed)"
+refute "the host has no $TUSER account" getent passwd $TUSER
+expect_eq "the host's /etc/pam.d is unchanged" "$host_pam" "$(cat /etc/pam.d/* 2>/dev/null | sha256sum)"
+
+# --- the .rpm
+run_cmd make -C "$TOP" rpm PKGOUT="$PKGOUT"
+expect_eq "make rpm (rpmbuild -bb) succeeds" 0 "$RC"
+[ "$RC" = 0 ] || printf '%s\n' "$OUT" "$ERR" | tail -20 | sed 's/^/#   /'
+RPM=$(ls "$PKGOUT"/rpm/RPMS/*/pam_apikey-[0-9]*.rpm 2>/dev/null | head -1)
+dump=$(rpm -qlp --dump "$RPM" 2>/dev/null)
+# --dump: path size mtime digest mode owner group isconfig isdoc rdev symlink
+field() { awk -v p="$1" '$1 == p {print $5, $6, $7}' <<<"$dump"; }
+expect_eq "the .rpm holds the helper 4755 root" "0104755 root root" "$(field /usr/sbin/apikey-helper)"
+expect_eq "the .rpm holds apikeyctl 0755 root" "0100755 root root" "$(field /usr/sbin/apikeyctl)"
+check "the .rpm holds the module 0644 root in a security directory" \
+	grep -Eq '^/usr/lib[^ ]*/security/pam_apikey.so [0-9]+ [0-9]+ [0-9a-f]+ 0100644 root root ' <<<"$dump"
+for m in man8/pam_apikey.8 man8/apikeyctl.8 man8/apikey-helper.8 man1/apikey-askpass.1; do
+	check "the .rpm holds $m" grep -Eq "^/usr/share/man/$m(\\.gz)? " <<<"$dump"
+done
+expect_eq "the .rpm owns the store directory 0700" "040700 root root" "$(field /var/lib/pam_apikey)"
+expect_eq "the .rpm holds no store or pepper" "" "$(grep -E '/keys\.db|/pepper ' <<<"$dump")"
+expect_contains "the .rpm's %post runs apikeyctl init" "apikeyctl init" "$(rpm -qp --scripts "$RPM" 2>/dev/null)"
+expect_eq "the .deb and the .rpm have the same version" \
+	"$(dpkg-parsechangelog -l "$TOP/debian/changelog" -S Version)" "$(rpm -qp --qf '%{VERSION}' "$RPM" 2>/dev/null)"
