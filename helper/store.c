@@ -157,6 +157,24 @@ static bool check_store_files(const char *path, bool create, int *dirfd_out,
 	return true;
 }
 
+/* The pragmas that differ by mode. */
+static bool configure_mode(struct store *s)
+{
+	switch (s->mode) {
+	case STORE_READ: return exec_sql(s, "PRAGMA query_only = ON;");
+	case STORE_TRACK:
+		/* last-used rows: losing the newest to a power cut is fine;
+		 * small WAL, so readers have little to scan */
+		return exec_sql(s, "PRAGMA synchronous = NORMAL;"
+				   "PRAGMA wal_autocheckpoint = 32;");
+	case STORE_WRITE:
+	case STORE_CREATE:
+		return exec_sql(s, "PRAGMA journal_mode = WAL;"
+				   "PRAGMA synchronous = FULL;");
+	}
+	return false;
+}
+
 static bool configure(struct store *s)
 {
 	int timeout = s->mode == STORE_READ ? BUSY_TIMEOUT_VERIFY_MS
@@ -176,15 +194,10 @@ static bool configure(struct store *s)
 	/* keep -wal and -shm between connections: on a full disk a login
 	 * could not create them again, and must still be able to read */
 	sqlite3_file_control(s->db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
-	if (!exec_sql(s, "PRAGMA temp_store = MEMORY;"
-			 "PRAGMA trusted_schema = OFF;"
-			 "PRAGMA foreign_keys = ON;"))
-		return false;
-	if (s->mode != STORE_READ &&
-	    !exec_sql(s,
-		      "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"))
-		return false;
-	return s->mode != STORE_READ || exec_sql(s, "PRAGMA query_only = ON;");
+	return exec_sql(s, "PRAGMA temp_store = MEMORY;"
+			   "PRAGMA trusted_schema = OFF;"
+			   "PRAGMA foreign_keys = ON;") &&
+	       configure_mode(s);
 }
 
 static int user_version(struct store *s)
@@ -230,7 +243,8 @@ static bool check_schema(struct store *s)
 			  version, schema_version);
 		return false;
 	}
-	if (version < schema_version && s->mode == STORE_READ) {
+	if (version < schema_version &&
+	    (s->mode == STORE_READ || s->mode == STORE_TRACK)) {
 		set_error(s,
 			  "store schema version %d is out of date (run "
 			  "'apikeyctl init' to upgrade it)",
@@ -681,12 +695,6 @@ enum store_result store_delete(struct store *s, const char *id)
 			    "deleting key");
 }
 
-/* The helper's store is query_only until it writes a tracking row. */
-static bool allow_tracking_write(struct store *s)
-{
-	return s->mode != STORE_READ || exec_sql(s, "PRAGMA query_only = OFF");
-}
-
 static enum store_result track(struct store *s, const char *sql, const char *id,
 			       time_t now, const char *ip, const char *reason)
 {
@@ -694,7 +702,7 @@ static enum store_result track(struct store *s, const char *sql, const char *id,
 	enum store_result result = STORE_ERROR;
 	int changed;
 
-	if (!allow_tracking_write(s) || (stmt = prepare(s, sql)) == NULL)
+	if ((stmt = prepare(s, sql)) == NULL)
 		return STORE_ERROR;
 	sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)now);

@@ -14,7 +14,8 @@
 #include "secret.h"
 
 enum store_mode {
-	STORE_READ,   /* verification: query_only until a tracking write */
+	STORE_READ,   /* verification: query_only, short busy wait */
+	STORE_TRACK,  /* the helper's tracking rows, after the answer */
 	STORE_WRITE,  /* management of an existing, current store */
 	STORE_CREATE, /* init: create the file and migrate the schema */
 };
@@ -74,7 +75,7 @@ enum store_result store_each(struct store *s, const char *user,
 
 long long store_key_count(struct store *s);
 
-/* Tracking rows written by the helper (its only writes). */
+/* Tracking rows written by the helper (its only writes; STORE_TRACK). */
 enum store_result store_record_use(struct store *s, const char *id, time_t now,
 				   const char *ip);
 enum store_result store_record_denial(struct store *s, const char *id,

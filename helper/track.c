@@ -28,7 +28,7 @@ static void record(const char *db, const struct request *req,
 
 	if (!res->secret_matched || req->op != REQ_OP_AUTH)
 		return;
-	s = store_open(db, STORE_READ, err, sizeof err);
+	s = store_open(db, STORE_TRACK, err, sizeof err);
 	if (s == NULL) {
 		syslog(LOG_WARNING, "could not record use of key %s: %s",
 		       res->rec.id, err);

@@ -16,7 +16,7 @@ req() { printf 'PAK1\0%s\0%s\0%s\0test\0%s\0%s\0' "$1" "$2" "$3" "$4" "$5"; }
 # helper_status [as USER] < request: the helper's exit status
 as_alice() { setpriv --reuid=$ALICE --regid=$ALICE --init-groups "$@"; }
 status_of() { "$@" >/dev/null 2>&1; echo $?; }
-intact() { [ "$(sqlite3 "$DB" 'PRAGMA integrity_check')" = ok ]; }
+intact() { settle; [ "$(sqlite3 -cmd '.timeout 5000' "$DB" 'PRAGMA integrity_check')" = ok ]; }
 
 test_names_and_bytes() {
 	for u in ../x a/b "" "$(head -c 1024 /dev/zero | tr '\0' u)" $'\xff\xfe'; do
@@ -112,6 +112,8 @@ test_full_disk() {
 	service tiny "auth required $BIN/pam_apikey.so helper=$BIN/apikey-helper db=$WORK/tiny/keys.db nodelay"
 	got=$(printf '%s\n' "$first" | "$BIN/pam-test" "$WORK/pam.d" tiny $ALICE | sed -n 's/^auth=//p')
 	expect_eq "logins still work on a full disk (tracking fails, the login does not)" PAM_SUCCESS "$got"
+	settle
+	expect_contains "the tracking write that failed on the full disk is logged" "could not record use of key ${first:5:12}" "$(cat "$SYSLOG")"
 	settle
 	expect_eq "the store on a full disk passes integrity_check" ok "$(sqlite3 "$WORK/tiny/keys.db" 'PRAGMA integrity_check')"
 	expect_eq "every key created before the disk filled is there" $((n + 1)) "$(sqlite3 "$WORK/tiny/keys.db" 'SELECT count(*) FROM keys')"

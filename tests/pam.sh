@@ -129,9 +129,9 @@ test_ip_rules() {
 
 test_expiry_boundary() {
 	key=$(newkey $ALICE --name exp)
-	sqlite3 "$DB" "UPDATE keys SET expires_at = strftime('%s','now') + 30 WHERE name='exp'"
+	sqlite3 -cmd '.timeout 5000' "$DB" "UPDATE keys SET expires_at = strftime('%s','now') + 30 WHERE name='exp'"
 	expect_eq "key 30 s before expiry is accepted" PAM_SUCCESS "$(auth keyonly $ALICE "$key")"
-	sqlite3 "$DB" "UPDATE keys SET expires_at = strftime('%s','now') WHERE name='exp'"
+	sqlite3 -cmd '.timeout 5000' "$DB" "UPDATE keys SET expires_at = strftime('%s','now') WHERE name='exp'"
 	expect_eq "key at its expiry instant is refused" PAM_AUTH_ERR "$(auth keyonly $ALICE "$key")"
 	settle
 	expect_eq "expired refusal records the reason" "key expired" "$(json $ALICE/exp | jq -r .last_denied_reason)"
@@ -176,13 +176,13 @@ test_tracking() {
 	settle
 	expect_eq "a wrong secret records nothing for the key" 192.0.2.8 "$(json $ALICE/track | jq -r .last_denied_ip)"
 	# a writer holds the store: the login must still succeed
-	(echo "BEGIN IMMEDIATE; UPDATE keys SET description = 'locked';"; sleep 3; echo "COMMIT;") | sqlite3 "$DB" &
+	(echo "BEGIN IMMEDIATE; UPDATE keys SET description = 'locked';"; sleep 3; echo "COMMIT;") | sqlite3 -cmd '.timeout 5000' "$DB" &
 	locker=$!
 	sleep 0.5
 	expect_eq "a locked store does not fail a login" PAM_SUCCESS "$(auth keyonly $ALICE "$key" --rhost 127.0.0.2)"
 	wait $locker
 	settle
-	expect_contains "the failed tracking write is logged" "could not record use of key ${key:5:12}" "$(cat "$SYSLOG")"
+	expect_eq "the use made while the store was locked is recorded once it is free" 3 "$(json $ALICE/track | jq .use_count)"
 }
 
 test_account_management() {
@@ -299,7 +299,7 @@ test_helper_abuse() {
 	expect_eq "nothing appears in the caller's directories" "" "$(ls -A "$ud")"
 	as_user $ALICE "$BIN/apikey-helper" <"$WORK/req" >&- 2>&-
 	expect_eq "helper with stdout and stderr closed still decides" 0 "$?"
-	expect_eq "and the store is intact" ok "$(sqlite3 "$DB" 'PRAGMA integrity_check')"
+	expect_eq "and the store is intact" ok "$(sqlite3 -cmd '.timeout 5000' "$DB" 'PRAGMA integrity_check')"
 	as_user $ALICE "$BIN/apikey-helper" <&- >/dev/null 2>&1
 	expect_eq "helper with stdin closed refuses" 13 "$?"
 	head -c 1048576 /dev/zero | tr '\0' 'k' | as_user $ALICE "$BIN/apikey-helper" >/dev/null 2>&1

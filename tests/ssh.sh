@@ -86,7 +86,7 @@ test_revocation_and_expiry() {
 	$CTL delete $ALICE/doomed --yes >/dev/null
 	refute "the next connection after delete is refused" login_ok "$key" 127.0.0.1
 	key=$(newkey --name old)
-	sqlite3 "$DB" "UPDATE keys SET expires_at = strftime('%s','now') - 1 WHERE name='old'"
+	sqlite3 -cmd '.timeout 5000' "$DB" "UPDATE keys SET expires_at = strftime('%s','now') - 1 WHERE name='old'"
 	refute "an expired key is refused" login_ok "$key" 127.0.0.1
 	soon=$(newkey --name "soon due" --expires +2d)
 	for method in keyboard-interactive password; do
