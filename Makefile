@@ -67,6 +67,7 @@ PROGRAMS  := $(B)/apikey-helper $(B)/apikeyctl $(B)/pam_apikey.so \
              $(B)/apikey-askpass
 FUZZERS   := request key cidr when
 TEST_BINS := $(B)/unit-tests $(B)/pam-test $(B)/log-listen $(B)/testtool \
+             $(B)/libfault.so \
              $(FUZZERS:%=$(B)/replay-%)
 
 .PHONY: all check check-sanitize check-valgrind demo deps install uninstall clean format fuzz
@@ -112,6 +113,11 @@ $(B)/pam-test: tests/pam/pam-test.c | $(B)
 
 $(B)/testtool: tests/pam/testtool.c helper/keyfmt.c | $(B)
 	@echo "  CC $@"; $(CC) $(ALL_CFLAGS) -fPIE -pie $(LINK_HARDEN) $^ -lz -o $@
+
+# tests only: an LD_PRELOAD shim that fails chosen calls (tests/fault.sh)
+$(B)/libfault.so: tests/fault/fault.c | $(B)
+	@echo "  CC $@"; $(CC) -std=gnu11 -O1 -g -Wall -Wextra -fPIC -shared \
+	  $(PKG_CFLAGS) $< -ldl -o $@
 
 $(B)/log-listen: tests/pam/log-listen.c | $(B)
 	@echo "  CC $@"; $(CC) $(ALL_CFLAGS) -fPIE -pie $(LINK_HARDEN) $< -o $@

@@ -319,7 +319,14 @@ enum store_result store_begin(struct store *s)
 
 enum store_result store_commit(struct store *s)
 {
-	return exec_sql(s, "COMMIT") ? STORE_OK : STORE_ERROR;
+	if (!exec_sql(s, "COMMIT"))
+		return STORE_ERROR;
+	/* a transaction still open after COMMIT was not committed */
+	if (!sqlite3_get_autocommit(s->db)) {
+		set_error(s, "store: commit did not complete");
+		return STORE_ERROR;
+	}
+	return STORE_OK;
 }
 
 void store_rollback(struct store *s)

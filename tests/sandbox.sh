@@ -42,6 +42,10 @@ sandbox_log() {
 	# a bound /dev/ptmx node fails openpty() with ENOENT here; the
 	# devpts instance's own ptmx works (sshd -t sessions, sshpass)
 	ln -s pts/ptmx /dev/ptmx
+	ln -s /proc/self/fd /dev/fd
+	ln -s fd/0 /dev/stdin
+	ln -s fd/1 /dev/stdout
+	ln -s fd/2 /dev/stderr
 	"$BIN/log-listen" /dev/log "$SYSLOG" &
 	LOG_PID=$!
 	for _ in $(seq 50); do [ -S /dev/log ] && break; sleep 0.02; done

@@ -32,7 +32,7 @@ test_kill_during_writes_and_logins() {
 		0) $CTL create $ALICE --name "t$n" --allow "192.0.2.$n" --deny "10.$n.0.0/16" --quiet ;;
 		1) $CTL edit "$ALICE/t$n" --remove "10.$n.0.0/16" --deny "10.$n.0.0/16" ;;
 		2) [ -n "$id" ] && $CTL delete "$id" --yes && echo "$id" >>"$WORK/deleted" ;;
-		3) printf 'PAK1\0A\0%s\0127.0.0.1\0t\0\0%s\0' $ALICE "$login_key" | "$BIN/apikey-helper" ;;
+		3) printf 'PAK1\0A\0%s\0%s\0t\0\0%s\0' $ALICE 127.0.0.1 "$login_key" | "$BIN/apikey-helper" ;;
 		esac >/dev/null 2>&1 &
 		pid=$!
 		sleep "$(printf '0.%06d' $(( (RANDOM * 32768 + RANDOM) % span_us )))"
