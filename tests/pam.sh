@@ -210,6 +210,26 @@ test_login_features() {
 	expect_lacks "a key far from expiry is not announced" "message=" "$(printf '%s\n' "$far" | "$BIN/pam-test" "$WORK/pam.d" keyonly $ALICE)"
 }
 
+test_first_pass_options() {
+	key=$(newkey $ALICE --name firstpass)
+	service usefirst "auth optional pam_unix.so nodelay" "auth required $MOD use_first_pass"
+	out=$(printf '%s\n' "$key" | "$BIN/pam-test" "$WORK/pam.d" usefirst $ALICE)
+	expect_contains "use_first_pass takes the password read by the module before" "auth=PAM_SUCCESS" "$out"
+	expect_eq "use_first_pass does not prompt again" 1 "$(grep -c '^prompt=' <<<"$out")"
+	service usefirst-none "auth required $MOD use_first_pass"
+	out=$(printf '%s\n' "$key" | "$BIN/pam-test" "$WORK/pam.d" usefirst-none $ALICE)
+	expect_eq "use_first_pass without an earlier password fails without prompting" "0 PAM_AUTH_ERR" \
+		"$(grep -c '^prompt=' <<<"$out") $(sed -n 's/^auth=//p' <<<"$out")"
+	service tryfirst "auth optional pam_unix.so nodelay" "auth required $MOD try_first_pass"
+	out=$(printf '%s\n' "$key" | "$BIN/pam-test" "$WORK/pam.d" tryfirst $ALICE)
+	expect_eq "try_first_pass uses the earlier password without a second prompt" "1 PAM_SUCCESS" \
+		"$(grep -c '^prompt=' <<<"$out") $(sed -n 's/^auth=//p' <<<"$out")"
+	service plain "auth required $MOD"
+	out=$(printf '%s\n' "$key" | "$BIN/pam-test" "$WORK/pam.d" plain $ALICE)
+	expect_eq "without options the module prompts once itself" "1 PAM_SUCCESS" \
+		"$(grep -c '^prompt=' <<<"$out") $(sed -n 's/^auth=//p' <<<"$out")"
+}
+
 test_logging() {
 	: >"$SYSLOG"
 	key=$(newkey $ALICE --name "logged key" --allow 127.0.0.0/8)
@@ -374,6 +394,7 @@ test_lifecycle
 test_tracking
 test_account_management
 test_login_features
+test_first_pass_options
 test_logging
 test_linkage
 test_system_errors

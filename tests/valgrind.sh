@@ -16,7 +16,7 @@ vg_ctl() {
 	shift 2
 	run_cmd "${VG[@]}" "$BIN/apikeyctl" "$@"
 	expect_eq "valgrind: apikeyctl $name" "$want" "$RC"
-	[ "$RC" = 99 ] && printf '%s\n' "$ERR" | head -30 | sed 's/^/#   /'
+	if [ "$RC" = 99 ]; then printf "%s\n" "$ERR" | head -30 | sed "s/^/#   /"; fi
 }
 # vg_helper EXPECTED-STATUS NAME REQUEST-FILE: the helper under memcheck
 # (as root, from a copy without the set-uid bit, which valgrind refuses)
@@ -26,7 +26,7 @@ vg_helper() {
 	RC=$?
 	ERR=$(cat "$WORK/vg.err")
 	expect_eq "valgrind: helper $2" "$1" "$RC"
-	[ "$RC" = 99 ] && printf '%s\n' "$ERR" | head -30 | sed 's/^/#   /'
+	if [ "$RC" = 99 ]; then printf "%s\n" "$ERR" | head -30 | sed "s/^/#   /"; fi
 }
 request() { printf 'PAK1\0%s\0%s\0%s\0test\0\0%s\0' "$1" "$2" "$3" "$4"; }
 

@@ -32,9 +32,10 @@ static int answer(int count, const struct pam_message **msgs,
 		return PAM_BUF_ERR;
 	for (int i = 0; i < count; i++) {
 		if (msgs[i]->msg_style == PAM_PROMPT_ECHO_OFF ||
-		    msgs[i]->msg_style == PAM_PROMPT_ECHO_ON)
+		    msgs[i]->msg_style == PAM_PROMPT_ECHO_ON) {
+			printf("prompt=%s\n", msgs[i]->msg);
 			r[i].resp = strdup(password);
-		else
+		} else
 			printf("message=%s\n", msgs[i]->msg);
 	}
 	*replies = r;
