@@ -95,22 +95,12 @@ mount --bind "$WORK/store" "$STORE_DIR" || die "bind $STORE_DIR"
 mount --bind "$WORK/pepper" "$PEPPER_DIR" || die "bind $PEPPER_DIR"
 
 # a private /dev with a log socket: the helper and modules log as they
-# would on a real host (tests/sandbox.sh's recipe)
-SYSLOG=$WORK/syslog
-: >"$SYSLOG"
-mkdir "$WORK/olddev"
-mount --rbind /dev "$WORK/olddev"
-mount -t tmpfs -o mode=0755 tmpfs /dev
-for n in null zero full random urandom tty; do
-	touch "/dev/$n"
-	mount --bind "$WORK/olddev/$n" "/dev/$n"
-done
-mkdir /dev/pts /dev/shm
-mount --rbind "$WORK/olddev/pts" /dev/pts
-mount --rbind "$WORK/olddev/shm" /dev/shm
-"$BIN/log-listen" /dev/log "$SYSLOG" &
-LOG_PID=$!
-for _ in $(seq 50); do [ -S /dev/log ] && break; sleep 0.02; done
+# would on a real host (tests/sandbox.sh's sandbox_log, which sets SYSLOG
+# and LOG_PID; sourcing it must not change this script's BUILD)
+bench_build=$BUILD
+. "$TOP/tests/sandbox.sh"
+BUILD=$bench_build
+sandbox_log
 
 # ---- the account, its password, the password files -------------------------
 userdel "$U" >/dev/null 2>&1

@@ -9,15 +9,16 @@ CTL="$BUILD/apikeyctl --db $DB --pepper $WORK/etc/pepper"
 ROUNDS=${CRASH_ROUNDS:-200}
 $CTL init >/dev/null 2>&1
 
-# every key is created with 3 rules, and edits swap one rule for another
-random_op() {
+# sets ARGS to a random write: every key is created with 3 rules, and
+# edits swap one rule for another
+random_args() {
 	n=$((RANDOM % 40))
 	case $((RANDOM % 3)) in
-	0) $CTL create root --name "k$n" --allow "192.0.2.$n" --allow "2001:db8::$n" \
-		--deny "10.$n.0.0/16" --quiet ;;
-	1) $CTL edit "root/k$n" --remove "10.$n.0.0/16" --deny "10.$n.1.0/24" \
-		--description "edited $RANDOM" ;;
-	2) $CTL delete "root/k$n" --yes ;;
+	0) ARGS=(create root --name "k$n" --allow "192.0.2.$n" --allow "2001:db8::$n"
+		--deny "10.$n.0.0/16" --quiet) ;;
+	1) ARGS=(edit "root/k$n" --remove "10.$n.0.0/16" --deny "10.$n.1.0/24"
+		--description "edited $RANDOM") ;;
+	2) ARGS=(delete "root/k$n" --yes) ;;
 	esac
 }
 
@@ -27,11 +28,14 @@ $CTL create root --name calibrate --allow 192.0.2.1 --allow 2001:db8::1 --deny 1
 span_us=$(( ($(date +%s%N) - t0) / 500 ))
 completed=0
 for _ in $(seq "$ROUNDS"); do
-	random_op >/dev/null 2>&1 &
+	random_args
+	# a simple command, so $! is apikeyctl itself and kill -9 reaches it
+	$CTL "${ARGS[@]}" >/dev/null 2>&1 &
 	pid=$!
 	sleep "$(printf '0.%06d' $(( (RANDOM * 32768 + RANDOM) % span_us )))"
-	if kill -9 "$pid" 2>/dev/null; then :; else completed=$((completed + 1)); fi
+	kill -9 "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
+	[ $? = 137 ] || completed=$((completed + 1))
 done
 echo "# $ROUNDS rounds, $completed finished before the kill"
 

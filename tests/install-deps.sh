@@ -1,6 +1,7 @@
 #!/bin/sh
 # Installs the Debian packages pam_apikey needs to build and test, when
 # they are missing.  Needs root (apt-get); says what is missing otherwise.
+# Extra package names given as arguments are checked too (bench/deps.sh).
 set -eu
 
 PACKAGES="build-essential pkg-config libpam0g-dev libsodium-dev libsqlite3-dev
@@ -9,7 +10,7 @@ openssh-client sshpass clang-format clang libclang-rt-14-dev valgrind
 debhelper lintian rpm man-db"
 
 missing=""
-for p in $PACKAGES; do
+for p in $PACKAGES "$@"; do
 	status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
 	case $status in
 	*" installed") ;;

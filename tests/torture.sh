@@ -22,22 +22,25 @@ test_kill_during_writes_and_logins() {
 	t0=$(date +%s%N)
 	$CTL create $ALICE --name calibrate --allow 192.0.2.1 --deny 10.0.0.0/16 --quiet >/dev/null 2>&1
 	span_us=$(( ($(date +%s%N) - t0) / 500 ))
+	printf 'PAK1\0A\0%s\0%s\0t\0\0%s\0' $ALICE 127.0.0.1 "$login_key" >"$WORK/login.req"
 	for r in $(seq "$ROUNDS"); do
 		n=$((RANDOM % 30))
-		id=""
-		if [ $((r % 4)) = 2 ]; then
-			id=$($CTL show "$ALICE/t$n" --json 2>/dev/null | jq -r .id)
-		fi
+		input=/dev/null
 		case $((r % 4)) in
-		0) $CTL create $ALICE --name "t$n" --allow "192.0.2.$n" --deny "10.$n.0.0/16" --quiet ;;
-		1) $CTL edit "$ALICE/t$n" --remove "10.$n.0.0/16" --deny "10.$n.0.0/16" ;;
-		2) [ -n "$id" ] && $CTL delete "$id" --yes && echo "$id" >>"$WORK/deleted" ;;
-		3) printf 'PAK1\0A\0%s\0%s\0t\0\0%s\0' $ALICE 127.0.0.1 "$login_key" | "$BIN/apikey-helper" ;;
-		esac >/dev/null 2>&1 &
+		0) cmd=($CTL create $ALICE --name "t$n" --allow "192.0.2.$n" --deny "10.$n.0.0/16" --quiet) ;;
+		1) cmd=($CTL edit "$ALICE/t$n" --remove "10.$n.0.0/16" --deny "10.$n.0.0/16") ;;
+		2) id=$($CTL show "$ALICE/t$n" --json 2>/dev/null | jq -r .id)
+		   cmd=($CTL delete "${id:-none}" --yes) ;;
+		3) cmd=("$BIN/apikey-helper"); input=$WORK/login.req ;;
+		esac
+		# a simple command, so $! is the program itself and kill -9 reaches it
+		"${cmd[@]}" <"$input" >/dev/null 2>&1 &
 		pid=$!
 		sleep "$(printf '0.%06d' $(( (RANDOM * 32768 + RANDOM) % span_us )))"
 		kill -9 "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null
+		st=$?
+		if [ $((r % 4)) = 2 ] && [ $st = 0 ]; then echo "$id" >>"$WORK/deleted"; fi
 	done
 	settle
 	check "after $ROUNDS kill -9 rounds the store passes integrity_check" intact
