@@ -14,8 +14,6 @@ set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BENCH_BUILD:-$TOP/build}
 export BENCH_BUILD=$BUILD
-STORE_DIR=/var/lib/pam_apikey
-PEPPER_DIR=/etc/pam_apikey
 QUICK=${QUICK:-}
 [ "$QUICK" = 0 ] && QUICK=
 if [ -n "$QUICK" ]; then
@@ -23,6 +21,12 @@ if [ -n "$QUICK" ]; then
 else
 	OUT=${BENCH_OUT:-$TOP/bench/results}
 fi
+
+# tests/sandbox.sh: sandbox_run (the namespace) and sandbox_log (/dev);
+# sourcing it must not change this script's BUILD
+bench_build=$BUILD
+. "$TOP/tests/sandbox.sh"
+BUILD=$bench_build
 
 # ---- outside: enter the private namespace --------------------------------
 if [ -z "${PAM_APIKEY_SANDBOX-}" ]; then
@@ -32,13 +36,8 @@ if [ -z "${PAM_APIKEY_SANDBOX-}" ]; then
 	fi
 	sh "$TOP/bench/deps.sh" || exit 1
 	sh "$TOP/bench/build.sh" || exit 1
-	made=""
-	for d in "$STORE_DIR" "$PEPPER_DIR"; do
-		if [ ! -d "$d" ]; then mkdir -m 0700 "$d" && made="$made $d"; fi
-	done
-	PAM_APIKEY_SANDBOX=1 unshare -m --propagation private bash "$0" "$@"
+	sandbox_run "$@"
 	rc=$?
-	for d in $made; do rmdir "$d" 2>/dev/null; done
 	if [ "$rc" = 0 ]; then
 		echo "bench: PASS - run complete, results well-formed (${QUICK:+QUICK, }$OUT)"
 	else
@@ -95,11 +94,7 @@ mount --bind "$WORK/store" "$STORE_DIR" || die "bind $STORE_DIR"
 mount --bind "$WORK/pepper" "$PEPPER_DIR" || die "bind $PEPPER_DIR"
 
 # a private /dev with a log socket: the helper and modules log as they
-# would on a real host (tests/sandbox.sh's sandbox_log, which sets SYSLOG
-# and LOG_PID; sourcing it must not change this script's BUILD)
-bench_build=$BUILD
-. "$TOP/tests/sandbox.sh"
-BUILD=$bench_build
+# would on a real host (sandbox_log sets SYSLOG and LOG_PID)
 sandbox_log
 
 # ---- the account, its password, the password files -------------------------

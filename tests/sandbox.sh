@@ -10,10 +10,10 @@
 STORE_DIR=/var/lib/pam_apikey
 PEPPER_DIR=/etc/pam_apikey
 
-# Re-runs the calling script inside a private mount namespace.  The mount
-# points must exist on the host; any this creates (empty) are removed after.
-sandbox_enter() {
-	[ -n "${PAM_APIKEY_SANDBOX-}" ] && return 0
+# Runs the calling script again inside a private mount namespace and
+# returns its status.  The mount points must exist on the host; any this
+# creates (empty) are removed after.
+sandbox_run() {
 	made=""
 	for d in "$STORE_DIR" "$PEPPER_DIR"; do
 		if [ ! -d "$d" ]; then mkdir -m 0700 "$d" && made="$made $d"; fi
@@ -21,7 +21,14 @@ sandbox_enter() {
 	PAM_APIKEY_SANDBOX=1 unshare -m --propagation private bash "$0" "$@"
 	rc=$?
 	for d in $made; do rmdir "$d" 2>/dev/null; done
-	exit $rc
+	return $rc
+}
+
+# Outside the namespace: runs the script in it and exits with its status.
+sandbox_enter() {
+	[ -n "${PAM_APIKEY_SANDBOX-}" ] && return 0
+	sandbox_run "$@"
+	exit $?
 }
 
 # Binds a fresh tmpfs /dev with the basic nodes, and a log socket at
