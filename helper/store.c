@@ -91,8 +91,9 @@ static bool companions_safe(int dirfd, const char *dir, const char *base,
 		snprintf(name, sizeof name, "%s%s", base, suffixes[i]);
 		if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
 			continue;
+		/* the kept -wal holds what the store holds: 0600 too */
 		if (!S_ISREG(st.st_mode) || st.st_uid != 0 ||
-		    (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+		    (st.st_mode & 0077) != 0) {
 			snprintf(err, errlen,
 				 "unsafe store: %s/%s is not a root-owned "
 				 "regular file",

@@ -45,6 +45,17 @@ static void record(const char *db, const struct request *req,
 	store_close(s);
 }
 
+/* Without a child the row is dropped, not written inline: inline, the
+ * write would be the very timing difference the child exists to hide
+ * (a caller can make fork fail by filling its own cgroup's pids.max). */
+static void lost(const struct verify_result *res)
+{
+	if (res->secret_matched)
+		syslog(LOG_WARNING,
+		       "could not record use of key %s: no process for it",
+		       res->rec.id);
+}
+
 /* The child must hold none of the caller's pipes, or the caller would
  * wait for it after all. */
 static void release_caller(void)
@@ -99,5 +110,5 @@ void track_in_background(const char *db, const struct request *req,
 	}
 	close(parent_alive[0]);
 	close(parent_alive[1]);
-	record(db, req, res, now);
+	lost(res);
 }

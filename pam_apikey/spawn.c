@@ -112,13 +112,41 @@ static int wait_helper(pid_t pid, long long deadline)
 	}
 }
 
+/*
+ * A pipe whose ends are both at 3 or above: a host with fd 0, 1 or 2
+ * closed would otherwise get a pipe end there, which dup2 onto itself in
+ * the child would leave close-on-exec (or the other end would overwrite).
+ */
+static bool high_pipe(int fds[2])
+{
+	if (pipe2(fds, O_CLOEXEC) != 0)
+		return false;
+	for (int i = 0; i < 2; i++) {
+		if (fds[i] > STDERR_FILENO)
+			continue;
+		int moved = fcntl(fds[i], F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
+		close(fds[i]);
+		fds[i] = moved;
+	}
+	if (fds[0] >= 0 && fds[1] >= 0)
+		return true;
+	if (fds[0] >= 0)
+		close(fds[0]);
+	if (fds[1] >= 0)
+		close(fds[1]);
+	return false;
+}
+
 /* The request goes into the pipe before the fork: it fits the pipe's
  * buffer, so no write can block or raise SIGPIPE in the host. */
 static bool request_pipe(const char *request, size_t len, int fds[2])
 {
-	if (pipe2(fds, O_CLOEXEC) != 0)
+	bool written;
+
+	if (!high_pipe(fds))
 		return false;
-	if (write(fds[1], request, len) == (ssize_t)len && close(fds[1]) == 0)
+	written = write(fds[1], request, len) == (ssize_t)len;
+	if (close(fds[1]) == 0 && written)
 		return true;
 	close(fds[0]);
 	return false;
@@ -154,7 +182,7 @@ void run_helper(pam_handle_t *pamh, const char *helper, const char *request,
 	out->status = HELPER_DIED;
 	if (!request_pipe(request, request_len, req))
 		return;
-	if (pipe2(resp, O_CLOEXEC) != 0) {
+	if (!high_pipe(resp)) {
 		close(req[0]);
 		return;
 	}

@@ -66,6 +66,7 @@ test_basic_accept_and_refuse() {
 	expect_eq "key-or-password stack: key accepted" PAM_SUCCESS "$(auth keyorpass $ALICE "$key")"
 	expect_eq "a host that ignores SIGCHLD still gets the helper's answer" PAM_SUCCESS "$(auth keyonly $ALICE "$key" --ignore-sigchld)"
 	expect_eq "a host that reaps children in a handler still gets the answer" PAM_SUCCESS "$(auth keyonly $ALICE "$key" --reap-sigchld)"
+	expect_eq "a host with fd 0 closed still gets the helper's answer" PAM_SUCCESS "$(auth keyonly $ALICE "$key" --close-stdin)"
 	expect_eq "key-or-password stack: unix password falls through to pam_unix" PAM_SUCCESS "$(auth keyorpass $ALICE alice-unix-pw)"
 	expect_eq "key-or-password stack: wrong unix password fails" PAM_AUTH_ERR "$(auth keyorpass $ALICE not-the-pw)"
 	rm -f "$WORK/spy-ran"

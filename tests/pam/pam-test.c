@@ -11,7 +11,8 @@
  * --between runs a shell command after authentication and before the
  * account check (to change the store in between).  --ignore-sigchld and
  * --reap-sigchld make the host ignore SIGCHLD or reap every child in a
- * handler, as some daemons do.
+ * handler, as some daemons do; --close-stdin closes fd 0 just before
+ * pam_authenticate.
  */
 #include <security/pam_appl.h>
 #include <signal.h>
@@ -19,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 static char password[4096];
 
@@ -111,6 +113,7 @@ int main(int argc, char **argv)
 	}
 	if (fgets(password, sizeof password, stdin) != NULL)
 		password[strcspn(password, "\n")] = '\0';
+
 	rc = pam_start_confdir(argv[2], argv[3], &conv, argv[1], &pamh);
 	if (rc != PAM_SUCCESS) {
 		printf("start=%s\n", code_name(rc));
@@ -119,6 +122,9 @@ int main(int argc, char **argv)
 	pam_set_item(pamh, PAM_FAIL_DELAY, (const void *)no_delay);
 	if (rhost != NULL)
 		pam_set_item(pamh, PAM_RHOST, rhost);
+	for (int i = 4; i < argc; i++)
+		if (strcmp(argv[i], "--close-stdin") == 0)
+			close(0); /* a host (a daemon) without fd 0 */
 	rc = pam_authenticate(pamh, 0);
 	printf("auth=%s\n", code_name(rc));
 	print_env(pamh);
