@@ -44,23 +44,28 @@ SANITIZE_OBJ := $(B)/tests/sanitize_options.o
 PAM_TEST_LIBS := -Wl,--no-as-needed -lcrypt
 endif
 LIBS      := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcidr -lz
+# names and descriptions are classified by libunistring (apikeyctl only)
+ADMIN_LIBS := $(LIBS) -lunistring
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 
 # shared by apikey-helper and apikeyctl (and the unit tests)
-CORE_SRC  := helper/keyfmt.c helper/request.c helper/cidr.c helper/when.c \
+CORE_SRC  := helper/keyfmt.c helper/request.c helper/cidr.c \
              helper/safefile.c helper/secret.c helper/store.c helper/policy.c \
-             helper/verify.c helper/text.c helper/json.c helper/rules.c \
+             helper/verify.c helper/logquote.c
+# what only apikeyctl (and the unit tests) needs: never in the setuid helper
+ADMIN_SRC := helper/when.c helper/text.c helper/json.c helper/rules.c \
              helper/pak.c
 CTL_SRC   := helper/ctl.c helper/ctl_create.c helper/ctl_issue.c helper/ctl_show.c \
              helper/ctl_rotate.c \
              helper/ctl_edit.c helper/ctl_verify.c
 MODULE_SRC := pam_apikey/pam_apikey.c pam_apikey/spawn.c pam_apikey/options.c \
              pam_apikey/announce.c \
-             helper/keyfmt.c helper/request.c
+             helper/keyfmt.c helper/request.c helper/logquote.c
 SCHEMA    := $(sort $(wildcard schema/[0-9]*.sql))
 
 CORE_OBJ  := $(CORE_SRC:%.c=$(B)/%.o) $(B)/schema.o
-CTL_OBJ   := $(CTL_SRC:%.c=$(B)/%.o)
+ADMIN_OBJ := $(ADMIN_SRC:%.c=$(B)/%.o)
+CTL_OBJ   := $(CTL_SRC:%.c=$(B)/%.o) $(ADMIN_OBJ)
 MODULE_OBJ := $(MODULE_SRC:%.c=$(B)/pic/%.o)
 
 PROGRAMS  := $(B)/apikey-helper $(B)/apikeyctl $(B)/pam_apikey.so \
@@ -92,11 +97,11 @@ $(B)/apikey-helper: $(B)/helper/helper.o $(B)/helper/track.o $(CORE_OBJ) \
 	@echo "  CC $@"; $(CC) $(ALL_CFLAGS) -pie $(LINK_HARDEN) $^ $(LIBS) -o $@
 
 $(B)/apikeyctl: $(CTL_OBJ) $(CORE_OBJ)
-	@echo "  CC $@"; $(CC) $(ALL_CFLAGS) -pie $(LINK_HARDEN) $^ $(LIBS) -o $@
+	@echo "  CC $@"; $(CC) $(ALL_CFLAGS) -pie $(LINK_HARDEN) $^ $(ADMIN_LIBS) -o $@
 
 # the client side: no store, no libsodium
 $(B)/apikey-askpass: $(B)/helper/askpass.o $(B)/helper/keyfmt.o $(B)/helper/pak.o \
-                     $(B)/helper/when.o
+                     $(B)/helper/when.o $(B)/helper/logquote.o
 	@echo "  CC $@"; $(CC) $(ALL_CFLAGS) -pie $(LINK_HARDEN) $^ -lz -o $@
 
 # links libpam (and zlib's crc32) only: no sqlite, no libsodium in sshd
@@ -104,14 +109,14 @@ $(B)/pam_apikey.so: $(MODULE_OBJ) pam_apikey/pam_apikey.map
 	@echo "  CC $@"; $(CC) $(ALL_CFLAGS) -shared $(LINK_HARDEN) \
 	  -Wl,--version-script=pam_apikey/pam_apikey.map $(MODULE_OBJ) -lpam -lz -o $@
 
-$(B)/unit-tests: tests/unit/*.c $(CORE_OBJ) | $(B)
+$(B)/unit-tests: tests/unit/*.c $(CORE_OBJ) $(ADMIN_OBJ) | $(B)
 	@echo "  CC $@"; $(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -Itests/unit -fPIE -pie $(LINK_HARDEN) \
-	  tests/unit/*.c $(CORE_OBJ) $(LIBS) -o $@
+	  tests/unit/*.c $(CORE_OBJ) $(ADMIN_OBJ) $(ADMIN_LIBS) -o $@
 
 $(B)/pam-test: tests/pam/pam-test.c | $(B)
 	@echo "  CC $@"; $(CC) $(ALL_CFLAGS) -fPIE -pie $(LINK_HARDEN) $< -lpam $(PAM_TEST_LIBS) -o $@
 
-$(B)/testtool: tests/pam/testtool.c helper/keyfmt.c | $(B)
+$(B)/testtool: tests/pam/testtool.c helper/keyfmt.c helper/request.c | $(B)
 	@echo "  CC $@"; $(CC) $(ALL_CFLAGS) -fPIE -pie $(LINK_HARDEN) $^ -lz -o $@
 
 # tests only: an LD_PRELOAD shim that fails chosen calls (tests/fault.sh)

@@ -9,6 +9,54 @@
 static const unsigned char V4MAPPED_PREFIX[12] = {0, 0, 0, 0, 0,    0,
 						  0, 0, 0, 0, 0xff, 0xff};
 
+/* netmask[p]: the first p bits set (an IPv4 block uses the first 4 bytes) */
+static unsigned char netmask[129][16];
+static bool netmask_ready;
+
+/*
+ * libcidr widens the all-ones address one bit at a time and reports the
+ * mask at every length: 128 steps, once per process.  (It has no
+ * constructor from an address and a prefix but its lenient text parser.)
+ */
+bool cidr_ready(void)
+{
+	struct in6_addr ones;
+	CIDR *block;
+
+	if (netmask_ready)
+		return true;
+	memset(&ones, 0xff, sizeof ones);
+	block = cidr_from_in6addr(&ones);
+	for (int len = 128; block != NULL && len >= 0; len--) {
+		uint8_t *mask = cidr_get_mask(block);
+		CIDR *wider;
+
+		if (mask == NULL || cidr_get_pflen(block) != len)
+			break;
+		memcpy(netmask[len], mask, sizeof netmask[len]);
+		free(mask);
+		if (len == 0) {
+			netmask_ready = true;
+			break;
+		}
+		wider = cidr_net_supernet(block);
+		cidr_free(block);
+		block = wider;
+	}
+	cidr_free(block);
+	return netmask_ready;
+}
+
+static size_t address_len(int family)
+{
+	return family == AF_INET ? 4 : 16;
+}
+
+static int max_prefix(int family)
+{
+	return family == AF_INET ? 32 : 128;
+}
+
 /* inet_pton, choosing the family from the text; true on success */
 static bool parse_address(const char *text, struct ip_addr *out)
 {
@@ -31,11 +79,6 @@ static void unmap_v4(struct ip_addr *addr, int *prefix)
 	memmove(addr->bytes, addr->bytes + 12, 4);
 	memset(addr->bytes + 4, 0, 12);
 	addr->family = AF_INET;
-}
-
-static int max_prefix(int family)
-{
-	return family == AF_INET ? 32 : 128;
 }
 
 /* Strict decimal: digits only, no sign, no leading zero, within max. */
@@ -66,60 +109,13 @@ static void format_block(const struct ip_addr *addr, int prefix, char *out,
 	snprintf(out, outlen, "%s/%d", text, prefix);
 }
 
-static CIDR *to_libcidr(const struct ip_addr *addr)
-{
-	struct in_addr v4;
-	struct in6_addr v6;
-
-	if (addr->family == AF_INET) {
-		memcpy(&v4, addr->bytes, sizeof v4);
-		return cidr_from_inaddr(&v4);
-	}
-	memcpy(&v6, addr->bytes, sizeof v6);
-	return cidr_from_in6addr(&v6);
-}
-
-/*
- * The block of prefix bits around addr, built by libcidr from the host
- * address by widening it one bit at a time (cidr_net_supernet).  Text never
- * goes through cidr_from_str: besides its leniency, libcidr 1.2.3 reads a
- * byte before the start of short IPv6 strings such as "::1/128" (found by
- * tests/fuzz/fuzz_cidr.c).
- */
-static CIDR *make_block(const struct ip_addr *addr, int prefix)
-{
-	CIDR *block = to_libcidr(addr);
-
-	for (int len = max_prefix(addr->family); block != NULL && len > prefix;
-	     len--) {
-		CIDR *wider = cidr_net_supernet(block);
-		cidr_free(block);
-		block = wider;
-	}
-	return block;
-}
-
-/* The block's network address, computed by libcidr. */
-static bool network_of(const struct ip_addr *addr, int prefix,
+/* The network address of addr at prefix bits (netmask from libcidr). */
+static void network_of(const struct ip_addr *addr, int prefix,
 		       struct ip_addr *net)
 {
-	CIDR *block = make_block(addr, prefix);
-	struct in_addr v4;
-	struct in6_addr v6;
-	bool ok = false;
-
 	*net = *addr;
-	if (block != NULL && addr->family == AF_INET &&
-	    cidr_to_inaddr(block, &v4) != NULL) {
-		memcpy(net->bytes, &v4, sizeof v4);
-		ok = true;
-	} else if (block != NULL && addr->family == AF_INET6 &&
-		   cidr_to_in6addr(block, &v6) != NULL) {
-		memcpy(net->bytes, &v6, sizeof v6);
-		ok = true;
-	}
-	cidr_free(block);
-	return ok;
+	for (size_t i = 0; i < address_len(addr->family); i++)
+		net->bytes[i] = addr->bytes[i] & netmask[prefix][i];
 }
 
 static bool split_block(const char *text, char *addr_part, size_t addrlen,
@@ -169,13 +165,13 @@ bool cidr_canonical(const char *text, char *canon, size_t canonlen, char *err,
 	struct ip_addr addr, net;
 	int prefix;
 
-	if (!parse_block(text, &addr, &prefix, err, errlen))
-		return false;
-	if (!network_of(&addr, prefix, &net)) {
-		snprintf(err, errlen, "'%s' could not be read as a block",
-			 text);
+	if (!cidr_ready()) {
+		snprintf(err, errlen, "libcidr could not compute netmasks");
 		return false;
 	}
+	if (!parse_block(text, &addr, &prefix, err, errlen))
+		return false;
+	network_of(&addr, prefix, &net);
 	if (memcmp(net.bytes, addr.bytes, sizeof addr.bytes) != 0) {
 		char hint[CIDR_TEXT_MAX];
 		format_block(&net, prefix, hint, sizeof hint);
@@ -186,6 +182,29 @@ bool cidr_canonical(const char *text, char *canon, size_t canonlen, char *err,
 	}
 	format_block(&addr, prefix, canon, canonlen);
 	return true;
+}
+
+bool cidr_block_parse(const char *canon, struct ip_block *out)
+{
+	char err[128];
+	struct ip_addr net;
+
+	if (!cidr_ready() ||
+	    !parse_block(canon, &out->net, &out->prefix, err, sizeof err))
+		return false;
+	network_of(&out->net, out->prefix, &net);
+	return memcmp(net.bytes, out->net.bytes, sizeof net.bytes) == 0;
+}
+
+bool cidr_block_contains(const struct ip_block *block,
+			 const struct ip_addr *addr)
+{
+	struct ip_addr net;
+
+	if (block->net.family != addr->family)
+		return false;
+	network_of(addr, block->prefix, &net);
+	return memcmp(net.bytes, block->net.bytes, sizeof net.bytes) == 0;
 }
 
 bool rhost_address(const char *rhost, struct ip_addr *out)
@@ -210,29 +229,4 @@ bool rhost_address(const char *rhost, struct ip_addr *out)
 		return false;
 	unmap_v4(out, NULL);
 	return true;
-}
-
-int cidr_contains_addr(const char *canon, const struct ip_addr *addr)
-{
-	char err[128], check[CIDR_TEXT_MAX];
-	struct ip_addr block_addr;
-	int prefix, result;
-	CIDR *block, *host;
-
-	/* stored text goes through the strict parser again before libcidr */
-	if (!cidr_canonical(canon, check, sizeof check, err, sizeof err) ||
-	    strcmp(check, canon) != 0 ||
-	    !parse_block(canon, &block_addr, &prefix, err, sizeof err))
-		return -1;
-	if (block_addr.family != addr->family)
-		return 0;
-	block = make_block(&block_addr, prefix);
-	host = to_libcidr(addr);
-	if (block == NULL || host == NULL)
-		result = -1;
-	else /* libcidr: 0 means contained */
-		result = cidr_contains(block, host) == 0 ? 1 : 0;
-	cidr_free(host);
-	cidr_free(block);
-	return result;
 }

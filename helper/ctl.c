@@ -28,7 +28,8 @@ static const struct command COMMANDS[] = {
      "create USER --name NAME [--description TEXT]\n"
      "                 [--expires WHEN | --never-expire]\n"
      "                 [--allow CIDR]... [--deny CIDR]...\n"
-     "                 [--save FILE] [--quiet] [--json]"},
+     "                 [--save FILE [--save-hosts PATTERNS]] [--quiet] "
+     "[--json]"},
     {"list", ctl_list, "list [USER] [--json]"},
     {"show", ctl_show, "show REF [--json]"},
     {"edit", ctl_edit,
@@ -38,7 +39,8 @@ static const struct command COMMANDS[] = {
      "                 [--disable CIDR]... [--enable CIDR]..."},
     {"delete", ctl_delete, "delete REF [--yes]"},
     {"rotate", ctl_rotate,
-     "rotate REF [--grace DURATION] [--save FILE] [--quiet] [--json]"},
+     "rotate REF [--grace DURATION] [--save FILE [--save-hosts PATTERNS]]\n"
+     "                 [--quiet] [--json]"},
     {"verify", ctl_verify,
      "verify USER [--rhost ADDR] [--service NAME]  (key on stdin)"},
 };

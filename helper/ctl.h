@@ -28,6 +28,13 @@
 	{"description", required_argument, NULL, 'd'}, \
 	{"expires", required_argument, NULL, 'e'}, \
 	{"never-expire", no_argument, NULL, 'N'}
+
+/* the options of create and rotate that show the new key (struct issue) */
+#define ISSUE_OPTIONS \
+	{"save", required_argument, NULL, 's'}, \
+	{"save-hosts", required_argument, NULL, 'H'}, \
+	{"quiet", no_argument, NULL, 'q'}, \
+	{"json", no_argument, NULL, 'j'}
 // clang-format on
 
 struct ctl {
@@ -76,8 +83,9 @@ void ctl_apply_meta(const struct key_meta *meta, struct key_record *rec,
 
 /* Issuing a new key (ctl_issue.c), for create and rotate. */
 struct issue {
-	const char *verb; /* "created", "rotated" */
-	const char *save; /* .pak path or NULL */
+	const char *verb;	/* "created", "rotated" */
+	const char *save;	/* .pak path or NULL */
+	const char *save_hosts; /* the .pak's hosts: field, or NULL */
 	bool quiet, json;
 	/* runs inside the transaction before the insert; false (with err)
 	 * aborts it */
@@ -85,6 +93,14 @@ struct issue {
 		     char *err, size_t errlen);
 	void *ctx;
 };
+
+/* Handles the options that show a new key (--save, --save-hosts, --quiet,
+ * --json: ISSUE_OPTIONS); false if opt is not one of them. */
+bool ctl_issue_option(const struct ctl *ctl, struct issue *is, int opt,
+		      const char *arg);
+
+/* Checks the combination of those options, or exits with a usage error. */
+void ctl_issue_options_done(const struct ctl *ctl, const struct issue *is);
 
 /* Generates the key into rec->id, saves rec and shows the key once; exits
  * with the reason on failure (nothing saved, no .pak left). */

@@ -11,8 +11,8 @@
 #define DEFAULT_LIFETIME (90 * 86400)
 
 struct create_args {
-	const char *user, *save;
-	bool quiet, json;
+	const char *user;
+	struct issue is;
 	struct key_meta meta;
 	/* rules are checked and collected as the options come */
 	struct key_record rec;
@@ -34,21 +34,17 @@ static void parse_create(struct ctl *ctl, int argc, char **argv,
 	    META_OPTIONS,
 	    {"allow", required_argument, NULL, 'a'},
 	    {"deny", required_argument, NULL, 'x'},
-	    {"save", required_argument, NULL, 's'},
-	    {"quiet", no_argument, NULL, 'q'},
-	    {"json", no_argument, NULL, 'j'},
+	    ISSUE_OPTIONS,
 	    {0}};
 	int opt;
 
 	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
-		if (ctl_meta_option(ctl, &a->meta, opt, optarg))
+		if (ctl_meta_option(ctl, &a->meta, opt, optarg) ||
+		    ctl_issue_option(ctl, &a->is, opt, optarg))
 			continue;
 		switch (opt) {
 		case 'a': add_rule(a, LIST_ALLOW, optarg); break;
 		case 'x': add_rule(a, LIST_DENY, optarg); break;
-		case 's': a->save = optarg; break;
-		case 'q': a->quiet = true; break;
-		case 'j': a->json = true; break;
 		default: ctl_common_option(ctl, opt, optarg);
 		}
 	}
@@ -57,8 +53,7 @@ static void parse_create(struct ctl *ctl, int argc, char **argv,
 	a->user = argv[optind];
 	if (a->meta.name == NULL)
 		ctl_usage(ctl, "--name is required");
-	if (a->quiet && a->json)
-		ctl_usage(ctl, "--quiet and --json exclude each other");
+	ctl_issue_options_done(ctl, &a->is);
 }
 
 /* Everything about the new key but its id and secret. */
@@ -98,15 +93,12 @@ static bool name_free(struct store *s, struct key_record *rec, void *ctx,
 
 int ctl_create(struct ctl *ctl, int argc, char **argv)
 {
-	static struct create_args a;
-	struct issue is = {.verb = "created", .step = name_free};
+	static struct create_args a = {
+	    .is = {.verb = "created", .step = name_free}};
 
 	parse_create(ctl, argc, argv, &a);
 	fill_record(&a, time(NULL));
 	ctl_initialise(ctl, true);
-	is.save = a.save;
-	is.quiet = a.quiet;
-	is.json = a.json;
-	ctl_issue_key(ctl, &is, &a.rec);
+	ctl_issue_key(ctl, &a.is, &a.rec);
 	return 0;
 }

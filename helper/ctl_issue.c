@@ -28,7 +28,8 @@ static bool save_key(struct store *s, const struct issue *is,
 	else if (is->step(s, rec, is->ctx, err, errlen)) {
 		if (store_insert(s, rec, hash) != STORE_OK)
 			snprintf(err, errlen, "%s", store_error(s));
-		else if (pak_fd >= 0 && !pak_write(pak_fd, key, rec))
+		else if (pak_fd >= 0 &&
+			 !pak_write(pak_fd, key, rec, is->save_hosts))
 			snprintf(err, errlen, "cannot write %s", is->save);
 		else if (store_commit(s) != STORE_OK)
 			snprintf(err, errlen, "%s", store_error(s));
@@ -38,6 +39,33 @@ static bool save_key(struct store *s, const struct issue *is,
 	if (!ok)
 		store_rollback(s);
 	return ok;
+}
+
+bool ctl_issue_option(const struct ctl *ctl, struct issue *is, int opt,
+		      const char *arg)
+{
+	switch (opt) {
+	case 's': is->save = arg; return true;
+	case 'q': is->quiet = true; return true;
+	case 'j': is->json = true; return true;
+	case 'H':
+		if (!pak_hosts_valid(arg))
+			ctl_usage(ctl,
+				  "bad --save-hosts '%s' (want host name or "
+				  "address glob patterns, separated by commas)",
+				  arg);
+		is->save_hosts = arg;
+		return true;
+	default: return false;
+	}
+}
+
+void ctl_issue_options_done(const struct ctl *ctl, const struct issue *is)
+{
+	if (is->quiet && is->json)
+		ctl_usage(ctl, "--quiet and --json exclude each other");
+	if (is->save_hosts != NULL && is->save == NULL)
+		ctl_usage(ctl, "--save-hosts goes with --save FILE");
 }
 
 static void announce(const struct issue *is, const struct key_record *rec,

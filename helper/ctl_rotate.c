@@ -28,22 +28,18 @@ static void parse_rotate(struct ctl *ctl, int argc, char **argv,
 	static const struct option options[] = {
 	    COMMON_OPTIONS,
 	    {"grace", required_argument, NULL, 'g'},
-	    {"save", required_argument, NULL, 's'},
-	    {"quiet", no_argument, NULL, 'q'},
-	    {"json", no_argument, NULL, 'j'},
+	    ISSUE_OPTIONS,
 	    {0}};
 	const char *grace = DEFAULT_GRACE;
 	int opt;
 
 	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
-		switch (opt) {
-		case 'g': grace = optarg; break;
-		case 's': is->save = optarg; break;
-		case 'q': is->quiet = true; break;
-		case 'j': is->json = true; break;
-		default: ctl_common_option(ctl, opt, optarg);
-		}
+		if (opt == 'g')
+			grace = optarg;
+		else if (!ctl_issue_option(ctl, is, opt, optarg))
+			ctl_common_option(ctl, opt, optarg);
 	}
+	ctl_issue_options_done(ctl, is);
 	if (argc - optind != 1)
 		ctl_usage(ctl, "give exactly one REF");
 	a->ref = argv[optind];
@@ -139,8 +135,6 @@ int ctl_rotate(struct ctl *ctl, int argc, char **argv)
 	struct store *s;
 
 	parse_rotate(ctl, argc, argv, &a, &is);
-	if (is.quiet && is.json)
-		ctl_usage(ctl, "--quiet and --json exclude each other");
 	/* a REF that cannot match is a usage error, as in the other commands */
 	s = ctl_open_store(ctl, STORE_READ);
 	ctl_find(ctl, s, a.ref, &a.old);

@@ -71,7 +71,7 @@ int ctl_verify(struct ctl *ctl, int argc, char **argv)
 	secret_wipe(line, sizeof line);
 	ctl_load_pepper(ctl, pepper);
 	s = ctl_open_store(ctl, STORE_READ);
-	verify_key(s, pepper, &req, time(NULL), &res);
+	verify_key(s, pepper, &req, SCOPE_ANY_USER, time(NULL), &res);
 	secret_wipe(pepper, sizeof pepper);
 	secret_wipe(&req.key, sizeof req.key);
 	store_close(s);

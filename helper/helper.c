@@ -9,17 +9,22 @@
  *   empty environment (SQLite reads TMPDIR), umask 077, cwd "/", catchable
  *   signals blocked, no core dumps;
  * - argc must be exactly 1 and argv[0] non-empty (pkexec CVE-2021-4034);
+ * - the request is read first, under the caller's uid and limits, with a
+ *   short deadline: a helper that has no request yet is the caller's
+ *   process, and counts against its limits;
  * - the request is framed and capped; anything odd is refused, not cut;
- * - once the caller's uid is noted, become root through and through, so
- *   the caller can no longer stop the helper while it holds store locks;
+ * - only then, to serve it, become root through and through, so the
+ *   caller can no longer stop the helper while it holds store locks;
  * - a caller that is not root may only ask about its own account and may
- *   not choose the store (unix_chkpwd, CVE-2005-2977), and learns no more
- *   than its own key's name and expiry;
- * - never log or keep the key; wipe it.
+ *   not choose the store (unix_chkpwd, CVE-2005-2977); another account's
+ *   key is answered as a wrong key, and it learns no more than its own
+ *   key's name and expiry;
+ * - never log or keep the key; wipe it; quote what is logged.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -32,6 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "logquote.h"
 #include "request.h"
 #include "secret.h"
 #include "store.h"
@@ -39,6 +45,8 @@
 #include "verify.h"
 
 #define PROGRAM_NAME "apikey-helper"
+/* the module writes the whole request before the helper starts */
+#define REQUEST_DEADLINE_MS 2000
 
 static void valid_std_fds(void)
 {
@@ -105,16 +113,42 @@ static void become_root(void)
 		_exit(HELPER_SYSTEM_ERROR);
 }
 
-/* Reads all of stdin, at most REQ_MAX bytes; more is an error. */
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Waits until stdin is readable or the deadline passed. */
+static bool stdin_ready(long long deadline)
+{
+	struct pollfd pfd = {STDIN_FILENO, POLLIN, 0};
+	long long left;
+	int ready;
+
+	do {
+		left = deadline - now_ms();
+		if (left <= 0)
+			return false;
+		ready = poll(&pfd, 1, (int)left);
+	} while (ready < 0 && errno == EINTR);
+	return ready > 0;
+}
+
+/* Reads all of stdin, at most REQ_MAX bytes (more is an error), before
+ * the deadline. */
 static bool read_request(struct request *req)
 {
 	char buf[REQ_MAX + 1];
+	long long deadline = now_ms() + REQUEST_DEADLINE_MS;
 	size_t len = 0;
 	bool ok = false;
 
 	if (isatty(STDIN_FILENO))
 		return false;
-	while (len < sizeof buf) {
+	while (len < sizeof buf && stdin_ready(deadline)) {
 		ssize_t n = read(STDIN_FILENO, buf + len, sizeof buf - len);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -133,6 +167,7 @@ static bool read_request(struct request *req)
 /* unix_chkpwd's rule: only root may ask about others or pick the store. */
 static bool caller_allowed(const struct request *req, uid_t caller)
 {
+	char user[LOG_QUOTED_SIZE(REQ_USER_MAX)];
 	struct passwd *pw;
 
 	if (caller == 0)
@@ -145,8 +180,10 @@ static bool caller_allowed(const struct request *req, uid_t caller)
 	pw = getpwuid(caller);
 	if (pw == NULL || strcmp(pw->pw_name, req->user) != 0) {
 		syslog(LOG_WARNING,
-		       "refused: uid %u asked about another user's key",
-		       (unsigned)caller);
+		       "refused: uid %u asked about another user's key; "
+		       "user=%s",
+		       (unsigned)caller,
+		       log_quote(req->user, user, sizeof user));
 		return false;
 	}
 	return true;
@@ -174,26 +211,28 @@ static void respond(const struct verify_result *res, uid_t caller)
 		syslog(LOG_DEBUG, "module went away before the response");
 }
 
-/* Opens the store, decides, closes the store; false on a system error. */
+/* Opens the store, decides, closes the store; false when the store could
+ * not be read at all. */
 static bool verify_request(const char *db, const struct request *req,
-			   struct verify_result *res)
+			   uid_t caller, struct verify_result *res)
 {
 	unsigned char pepper[PEPPER_LEN];
 	char *err = res->reason;
 	size_t errlen = sizeof res->reason;
 	struct store *s = store_open(db, STORE_READ, err, errlen);
+	enum verify_scope scope =
+	    caller == 0 ? SCOPE_ANY_USER : SCOPE_OWN_ACCOUNT;
 	time_t now = time(NULL);
 
 	if (s == NULL ||
 	    (req->op == REQ_OP_AUTH &&
 	     !pepper_load(APIKEY_PEPPER_PATH, pepper, err, errlen))) {
 		res->verdict = VERDICT_SYSTEM_ERROR;
-		syslog(LOG_ERR, "%s", err);
 		store_close(s);
 		return false;
 	}
 	if (req->op == REQ_OP_AUTH)
-		verify_key(s, pepper, req, now, res);
+		verify_key(s, pepper, req, scope, now, res);
 	else
 		verify_account(s, req, now, res);
 	secret_wipe(pepper, sizeof pepper);
@@ -211,30 +250,44 @@ static bool key_well_formed(const struct request *req)
 	       base62_string(req->key, KEY_ID_LEN);
 }
 
+/* As root: decides, answers, and leaves the tracking row to a child. */
+static int serve(struct request *req, uid_t caller)
+{
+	static struct verify_result res = {.verdict = VERDICT_SYSTEM_ERROR};
+	const char *db = req->db[0] != '\0' ? req->db : APIKEY_DB_PATH;
+	char reason[LOG_QUOTED_SIZE(REASON_MAX)];
+	bool store_read;
+
+	if (!secret_init())
+		return HELPER_SYSTEM_ERROR;
+	store_read = verify_request(db, req, caller, &res);
+	secret_wipe(req->key, sizeof req->key);
+	if (res.verdict == VERDICT_SYSTEM_ERROR)
+		syslog(LOG_ERR, "store error: %s",
+		       log_quote(res.reason, reason, sizeof reason));
+	respond(&res, caller);
+	if (store_read)
+		track_in_background(db, req, &res);
+	return verdict_status(res.verdict);
+}
+
 int main(int argc, char **argv)
 {
 	static struct request req;
-	static struct verify_result res = {.verdict = VERDICT_SYSTEM_ERROR};
 	uid_t caller = getuid();
 	int status = HELPER_BAD_REQUEST;
 
 	hygiene(argc, argv);
-	become_root();
 	if (!read_request(&req)) {
-		syslog(LOG_ERR, "refused: malformed request");
+		syslog(LOG_ERR,
+		       "refused: malformed or missing request from "
+		       "uid %u",
+		       (unsigned)caller);
 	} else if (!caller_allowed(&req, caller) || !key_well_formed(&req)) {
 		status = HELPER_REFUSED;
-	} else if (!secret_init()) {
-		status = HELPER_SYSTEM_ERROR;
 	} else {
-		const char *db = req.db[0] != '\0' ? req.db : APIKEY_DB_PATH;
-		bool store_read = verify_request(db, &req, &res);
-
-		secret_wipe(req.key, sizeof req.key);
-		respond(&res, caller);
-		status = verdict_status(res.verdict);
-		if (store_read)
-			track_in_background(db, &req, &res);
+		become_root();
+		status = serve(&req, caller);
 	}
 	secret_wipe(&req, sizeof req);
 	return status;

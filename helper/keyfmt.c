@@ -11,6 +11,11 @@ static const char BASE62[] =
 #define SEP_OFFSET    (ID_OFFSET + KEY_ID_LEN)
 #define SECRET_OFFSET (SEP_OFFSET + 1)
 
+bool key_prefixed(const char *s)
+{
+	return strncmp(s, KEY_PREFIX, KEY_PREFIX_LEN) == 0;
+}
+
 bool base62_char(char c)
 {
 	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') ||

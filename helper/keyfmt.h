@@ -31,6 +31,10 @@ struct parsed_key {
 	char secret[KEY_SECRET_LEN + 1];
 };
 
+/* True when s starts with the key prefix: a password that does is meant
+ * as a key, well-formed or not, and never another module's business. */
+bool key_prefixed(const char *s);
+
 /* true when c is one of the 62 characters 0-9A-Za-z */
 bool base62_char(char c);
 

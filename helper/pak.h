@@ -8,10 +8,13 @@
  *   user: <user>
  *   name: <key name>
  *   expires: <YYYY-MM-DDTHH:MM:SSZ or never>
+ *   hosts: <host patterns>          (only when given: --save-hosts)
  *   key: <the key string>
  *
  * Lines are "field: value"; '#' lines are comments; unknown fields are
- * ignored by readers; "key" must appear exactly once.
+ * ignored by readers; "key" and "user" must appear exactly once, "hosts"
+ * at most once.  apikey-askpass answers only prompts for that user, and
+ * with a host list only for hosts matching one of its glob patterns.
  */
 #ifndef APIKEY_PAK_H
 #define APIKEY_PAK_H
@@ -22,16 +25,31 @@
 #include "keyfmt.h"
 #include "record.h"
 
-#define PAK_MAX_SIZE 8192
+#define PAK_MAX_SIZE  8192
+#define PAK_HOSTS_MAX 1024
+
+/* What a client needs from a .pak file. */
+struct pak {
+	char key[KEY_LEN + 1];
+	char user[REQ_USER_MAX + 1];
+	char hosts[PAK_HOSTS_MAX + 1]; /* "" when the file names none */
+};
 
 /* Creates path with O_CREAT|O_EXCL|O_NOFOLLOW, mode 0600; -1 on error. */
 int pak_create(const char *path, char *err, size_t errlen);
 
-/* Writes and syncs the file's content; false on any write error. */
-bool pak_write(int fd, const char *key, const struct key_record *rec);
+/* Writes and syncs the file's content (hosts may be NULL); false on any
+ * write error. */
+bool pak_write(int fd, const char *key, const struct key_record *rec,
+	       const char *hosts);
 
-/* Finds the key in a .pak file's text (len bytes); false if the text is
- * malformed or the key line is missing, repeated or not a valid key. */
-bool pak_parse_key(const char *text, size_t len, char key[KEY_LEN + 1]);
+/* True when hosts is a usable host list: glob patterns of host-name and
+ * address characters, separated by commas or spaces, at least one. */
+bool pak_hosts_valid(const char *hosts);
+
+/* Reads a .pak file's text (len bytes) into out; false if the text is
+ * malformed, a required field is missing or repeated, or the key is not a
+ * valid key. */
+bool pak_parse(const char *text, size_t len, struct pak *out);
 
 #endif

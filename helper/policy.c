@@ -8,29 +8,29 @@ struct list_summary {
 	bool bad_rule;
 };
 
+/* Each entry is parsed once and matched; a disabled one then counts for
+ * nothing, but costs the same. */
 static void summarise(const struct key_record *rec, const struct ip_addr *addr,
 		      struct list_summary *sum)
 {
 	for (size_t i = 0; i < rec->rule_count; i++) {
 		const struct ip_rule *rule = &rec->rules[i];
-		bool allow = rule->list == LIST_ALLOW;
-		int contains;
+		struct ip_block block;
+		bool parsed = cidr_block_parse(rule->cidr, &block);
+		bool hit =
+		    parsed && addr != NULL && cidr_block_contains(&block, addr);
 
+		if (!parsed)
+			sum->bad_rule = true;
 		if (!rule->enabled)
 			continue;
-		if (allow)
+		if (rule->list == LIST_ALLOW) {
 			sum->has_allow = true;
-		else
+			sum->in_allow = sum->in_allow || hit;
+		} else {
 			sum->has_deny = true;
-		if (addr == NULL)
-			continue;
-		contains = cidr_contains_addr(rule->cidr, addr);
-		if (contains < 0)
-			sum->bad_rule = true;
-		else if (contains == 1 && allow)
-			sum->in_allow = true;
-		else if (contains == 1)
-			sum->in_deny = true;
+			sum->in_deny = sum->in_deny || hit;
+		}
 	}
 }
 
@@ -41,14 +41,17 @@ enum ip_verdict ip_decide(const struct key_record *rec, const char *rhost)
 	bool local = rhost == NULL || rhost[0] == '\0';
 	bool numeric = !local && rhost_address(rhost, &addr);
 
+	if (!cidr_ready())
+		return IP_BAD_RULE;
 	summarise(rec, numeric ? &addr : NULL, &sum);
 	if (sum.bad_rule)
 		return IP_BAD_RULE;
+	if (!sum.has_allow && !sum.has_deny)
+		return IP_ALLOWED;
 	if (local)
-		return sum.has_allow ? IP_NO_RHOST : IP_ALLOWED;
+		return IP_NO_RHOST;
 	if (!numeric)
-		return sum.has_allow || sum.has_deny ? IP_NOT_NUMERIC
-						     : IP_ALLOWED;
+		return IP_NOT_NUMERIC;
 	if (sum.in_allow)
 		return IP_ALLOWED;
 	if (sum.has_allow)
@@ -63,7 +66,7 @@ const char *ip_verdict_reason(enum ip_verdict verdict)
 	case IP_NOT_IN_ALLOW_LIST: return "address not in allow list";
 	case IP_IN_DENY_LIST: return "address in deny list";
 	case IP_NOT_NUMERIC: return "remote host is not a numeric address";
-	case IP_NO_RHOST: return "no remote address but allow list set";
+	case IP_NO_RHOST: return "no remote address, but the key has IP rules";
 	case IP_BAD_RULE: return "damaged IP rule in store";
 	}
 	return "unknown";

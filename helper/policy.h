@@ -1,14 +1,20 @@
 /*
  * The rules a matching key must still pass: expiry and the IP lists.
  *
- * IP lists (VergeOS semantics, DESIGN.md): only enabled entries count.
+ * IP lists (the seed's semantics, docs/DESIGN.md): only enabled entries
+ * count.
  *   rhost in an allow entry            -> allowed (even if also denied)
  *   allow entries exist, rhost not in  -> refused
  *   rhost in a deny entry              -> refused
  *   otherwise                          -> allowed
- * A rhost that is not a numeric address is refused whenever any entry is
- * enabled (a hostname must never match: pam_access CVE-2024-10963); no
- * rhost at all (a local login) is refused only when an allow list exists.
+ * A rule never matches a login whose rhost is not a numeric address: a
+ * host name (pam_access CVE-2024-10963) or no rhost at all (a console, a
+ * web bridge that sets none) is refused whenever any entry is enabled, so
+ * "deny 0.0.0.0/0 and ::/0" denies everything.
+ *
+ * Every entry is parsed and matched on every call, enabled or not: the
+ * work depends on the number of entries only, never on which of them
+ * match (verify.c keeps it independent of the secret too).
  */
 #ifndef APIKEY_POLICY_H
 #define APIKEY_POLICY_H

@@ -15,8 +15,11 @@
 #define NAME_MAX_BYTES (NAME_MAX_CHARS * 4)
 #define DESC_MAX_CHARS 1024
 #define DESC_MAX_BYTES (DESC_MAX_CHARS * 4)
-#define REASON_MAX     64
-#define RULES_MAX      256 /* allow and deny entries together, per key */
+/* entries per list that apikeyctl accepts: verification reads and matches
+ * every entry of a key whatever the secret, so this bounds that work */
+#define RULES_PER_LIST_MAX 64
+/* entries a stored key may hold: older releases allowed 256 together */
+#define RULES_MAX 256
 
 enum ip_list { LIST_ALLOW, LIST_DENY };
 
@@ -39,9 +42,9 @@ struct key_record {
 	long long use_count;
 	time_t last_denied_at; /* 0: never denied */
 	char last_denied_ip[REQ_RHOST_MAX + 1];
-	char last_denied_reason[REASON_MAX + 1];
-	char rotated_to[KEY_ID_LEN + 1];   /* successor's id, or "" */
-	char rotated_from[KEY_ID_LEN + 1]; /* predecessor's id, or "" */
+	char last_denied_reason[REASON_MAX + 1]; /* as the helper answered */
+	char rotated_to[KEY_ID_LEN + 1];	 /* successor's id, or "" */
+	char rotated_from[KEY_ID_LEN + 1];	 /* predecessor's id, or "" */
 	size_t rule_count;
 	struct ip_rule rules[RULES_MAX];
 };

@@ -124,7 +124,7 @@ size_t response_encode(const struct response *resp, char *buf, size_t buflen)
 {
 	/* encode_fields only reads through the fields */
 	struct response *r = (struct response *)resp;
-	struct field fields[] = {{r->reason, RESP_REASON_MAX},
+	struct field fields[] = {{r->reason, REASON_MAX},
 				 {r->name, RESP_NAME_MAX},
 				 {r->expires, RESP_EXPIRES_MAX}};
 
@@ -133,7 +133,7 @@ size_t response_encode(const struct response *resp, char *buf, size_t buflen)
 
 bool response_decode(const char *buf, size_t len, struct response *resp)
 {
-	struct field fields[] = {{resp->reason, RESP_REASON_MAX},
+	struct field fields[] = {{resp->reason, REASON_MAX},
 				 {resp->name, RESP_NAME_MAX},
 				 {resp->expires, RESP_EXPIRES_MAX}};
 

@@ -31,11 +31,11 @@
 	(sizeof REQ_MAGIC + 2 + REQ_USER_MAX + 1 + REQ_RHOST_MAX + 1 +         \
 	 REQ_SERVICE_MAX + 1 + REQ_DB_MAX + 1 + REQ_KEY_MAX + 1)
 
-#define RESP_REASON_MAX	 256
+/* the longest reason: answered to the module, kept as a key's last denial */
+#define REASON_MAX	 256
 #define RESP_NAME_MAX	 512
 #define RESP_EXPIRES_MAX 20
-#define RESP_MAX                                                               \
-	(RESP_REASON_MAX + 1 + RESP_NAME_MAX + 1 + RESP_EXPIRES_MAX + 1)
+#define RESP_MAX	 (REASON_MAX + 1 + RESP_NAME_MAX + 1 + RESP_EXPIRES_MAX + 1)
 
 /* op: 'A' authenticate with a whole key; 'C' account check by key id */
 #define REQ_OP_AUTH 'A'
@@ -60,7 +60,7 @@ struct request {
 };
 
 struct response {
-	char reason[RESP_REASON_MAX + 1];
+	char reason[REASON_MAX + 1];
 	char name[RESP_NAME_MAX + 1];
 	char expires[RESP_EXPIRES_MAX + 1];
 };

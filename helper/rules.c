@@ -13,20 +13,25 @@ bool rules_add(struct key_record *rec, enum ip_list list, const char *text,
 {
 	char canon[CIDR_TEXT_MAX];
 	struct ip_rule *rule;
+	size_t in_list = 0;
 
 	if (!cidr_canonical(text, canon, sizeof canon, err, errlen))
 		return false;
 	for (size_t i = 0; i < rec->rule_count; i++) {
-		if (rec->rules[i].list == list &&
-		    strcmp(rec->rules[i].cidr, canon) == 0) {
+		if (rec->rules[i].list != list)
+			continue;
+		in_list++;
+		if (strcmp(rec->rules[i].cidr, canon) == 0) {
 			snprintf(err, errlen, "%s is already in the %s list",
 				 canon, list_name(list));
 			return false;
 		}
 	}
-	if (rec->rule_count == RULES_MAX) {
-		snprintf(err, errlen, "too many IP entries (at most %d)",
-			 RULES_MAX);
+	if (in_list >= RULES_PER_LIST_MAX) {
+		snprintf(err, errlen,
+			 "the %s list is full (at most %d entries; use wider "
+			 "blocks)",
+			 list_name(list), RULES_PER_LIST_MAX);
 		return false;
 	}
 	rule = &rec->rules[rec->rule_count++];

@@ -21,10 +21,33 @@ struct store {
 	char err[512];
 };
 
-#define KEY_COLUMNS                                                            \
-	"id, user, uid, name, description, created_at, expires_at, "           \
-	"last_used_at, last_used_ip, use_count, last_denied_at, "              \
-	"last_denied_ip, last_denied_reason, hash, rotated_to, rotated_from"
+/*
+ * The columns every key query selects, and their positions: one list, so
+ * a column added or moved cannot be read at the wrong position.  The
+ * trailing constant only ends the list (its position is COL_COUNT).
+ */
+#define KEY_COLUMN_LIST(X)                                                     \
+	X(ID, id)                                                              \
+	X(USER, user)                                                          \
+	X(UID, uid)                                                            \
+	X(NAME, name)                                                          \
+	X(DESCRIPTION, description)                                            \
+	X(CREATED_AT, created_at)                                              \
+	X(EXPIRES_AT, expires_at)                                              \
+	X(LAST_USED_AT, last_used_at)                                          \
+	X(LAST_USED_IP, last_used_ip)                                          \
+	X(USE_COUNT, use_count)                                                \
+	X(LAST_DENIED_AT, last_denied_at)                                      \
+	X(LAST_DENIED_IP, last_denied_ip)                                      \
+	X(LAST_DENIED_REASON, last_denied_reason)                              \
+	X(HASH, hash)                                                          \
+	X(ROTATED_TO, rotated_to)                                              \
+	X(ROTATED_FROM, rotated_from)
+
+#define COLUMN_POSITION(name, column) COL_##name,
+#define COLUMN_SQL(name, column)      #column ", "
+enum key_column { KEY_COLUMN_LIST(COLUMN_POSITION) COL_COUNT };
+#define KEY_COLUMNS KEY_COLUMN_LIST(COLUMN_SQL) "0 AS end_of_columns"
 
 static void set_error(struct store *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -338,25 +361,114 @@ void store_rollback(struct store *s)
 
 /* ---- reading rows ------------------------------------------------------ */
 
-/* Copies a text column; false when it does not fit (a damaged row). */
-static bool column_text(sqlite3_stmt *stmt, int col, char *out, size_t outlen)
+/*
+ * A read snapshot: every statement until store_snapshot_end sees the store
+ * as the first of them did (a deferred BEGIN), so nothing one decision
+ * reads can come from both sides of another process's commit.
+ */
+enum store_result store_snapshot_begin(struct store *s)
 {
-	const unsigned char *text = sqlite3_column_text(stmt, col);
-	size_t len = (size_t)sqlite3_column_bytes(stmt, col);
+	return exec_sql(s, "BEGIN") ? STORE_OK : STORE_ERROR;
+}
 
-	if (text == NULL) {
-		out[0] = '\0';
-		return true;
-	}
-	if (len >= outlen)
+void store_snapshot_end(struct store *s)
+{
+	store_rollback(s); /* nothing was written: nothing to commit */
+}
+
+/*
+ * The values below are read by type: the tables are STRICT with CHECK
+ * constraints, but a damaged or hand-edited store can hold anything, and
+ * an odd value must never read as a harmless one (an expiry of 0 or text
+ * would read as "never").  Anything unexpected makes the row damaged.
+ */
+
+/* TEXT that fits out, or NULL (as "") where the column allows it. */
+static bool column_text(sqlite3_stmt *stmt, int col, bool nullable, char *out,
+			size_t outlen)
+{
+	int type = sqlite3_column_type(stmt, col);
+	const unsigned char *text;
+	size_t len;
+
+	out[0] = '\0';
+	if (type == SQLITE_NULL)
+		return nullable;
+	if (type != SQLITE_TEXT)
+		return false;
+	text = sqlite3_column_text(stmt, col);
+	len = (size_t)sqlite3_column_bytes(stmt, col);
+	if (text == NULL || len >= outlen || memchr(text, '\0', len) != NULL)
 		return false;
 	memcpy(out, text, len + 1);
 	return true;
 }
 
-static time_t column_time(sqlite3_stmt *stmt, int col)
+/* An INTEGER of at least min. */
+static bool column_int(sqlite3_stmt *stmt, int col, long long min,
+		       long long *out)
 {
-	return (time_t)sqlite3_column_int64(stmt, col);
+	if (sqlite3_column_type(stmt, col) != SQLITE_INTEGER)
+		return false;
+	*out = sqlite3_column_int64(stmt, col);
+	return *out >= min;
+}
+
+/* A time: a positive INTEGER, or NULL (as 0: never) where allowed. */
+static bool column_time(sqlite3_stmt *stmt, int col, bool nullable, time_t *out)
+{
+	long long value = 0;
+
+	*out = 0;
+	if (sqlite3_column_type(stmt, col) == SQLITE_NULL)
+		return nullable;
+	if (!column_int(stmt, col, 1, &value))
+		return false;
+	*out = (time_t)value;
+	return true;
+}
+
+static bool column_hash(sqlite3_stmt *stmt, int col,
+			unsigned char hash[KEY_HASH_LEN])
+{
+	if (sqlite3_column_type(stmt, col) != SQLITE_BLOB ||
+	    sqlite3_column_bytes(stmt, col) != KEY_HASH_LEN)
+		return false;
+	memcpy(hash, sqlite3_column_blob(stmt, col), KEY_HASH_LEN);
+	return true;
+}
+
+static bool read_texts(sqlite3_stmt *stmt, struct key_record *rec)
+{
+	return column_text(stmt, COL_ID, false, rec->id, sizeof rec->id) &&
+	       column_text(stmt, COL_USER, false, rec->user,
+			   sizeof rec->user) &&
+	       column_text(stmt, COL_NAME, false, rec->name,
+			   sizeof rec->name) &&
+	       column_text(stmt, COL_DESCRIPTION, false, rec->description,
+			   sizeof rec->description) &&
+	       column_text(stmt, COL_LAST_USED_IP, true, rec->last_used_ip,
+			   sizeof rec->last_used_ip) &&
+	       column_text(stmt, COL_LAST_DENIED_IP, true, rec->last_denied_ip,
+			   sizeof rec->last_denied_ip) &&
+	       column_text(stmt, COL_LAST_DENIED_REASON, true,
+			   rec->last_denied_reason,
+			   sizeof rec->last_denied_reason) &&
+	       column_text(stmt, COL_ROTATED_TO, true, rec->rotated_to,
+			   sizeof rec->rotated_to) &&
+	       column_text(stmt, COL_ROTATED_FROM, true, rec->rotated_from,
+			   sizeof rec->rotated_from);
+}
+
+static bool read_numbers(sqlite3_stmt *stmt, struct key_record *rec)
+{
+	return column_int(stmt, COL_UID, 0, &rec->uid) &&
+	       column_int(stmt, COL_USE_COUNT, 0, &rec->use_count) &&
+	       column_time(stmt, COL_CREATED_AT, false, &rec->created_at) &&
+	       column_time(stmt, COL_EXPIRES_AT, true, &rec->expires_at) &&
+	       column_time(stmt, COL_LAST_USED_AT, true, &rec->last_used_at) &&
+	       column_time(stmt, COL_LAST_DENIED_AT, true,
+			   &rec->last_denied_at);
 }
 
 static bool read_key_row(sqlite3_stmt *stmt, struct key_record *rec,
@@ -364,55 +476,45 @@ static bool read_key_row(sqlite3_stmt *stmt, struct key_record *rec,
 {
 	memset(rec, 0, offsetof(struct key_record, rules));
 	rec->rule_count = 0;
-	rec->uid = sqlite3_column_int64(stmt, 2);
-	rec->created_at = column_time(stmt, 5);
-	rec->expires_at = column_time(stmt, 6);
-	rec->last_used_at = column_time(stmt, 7);
-	rec->use_count = sqlite3_column_int64(stmt, 9);
-	rec->last_denied_at = column_time(stmt, 10);
-	if (!column_text(stmt, 0, rec->id, sizeof rec->id) ||
-	    !column_text(stmt, 1, rec->user, sizeof rec->user) ||
-	    !column_text(stmt, 3, rec->name, sizeof rec->name) ||
-	    !column_text(stmt, 4, rec->description, sizeof rec->description) ||
-	    !column_text(stmt, 8, rec->last_used_ip,
-			 sizeof rec->last_used_ip) ||
-	    !column_text(stmt, 11, rec->last_denied_ip,
-			 sizeof rec->last_denied_ip) ||
-	    !column_text(stmt, 12, rec->last_denied_reason,
-			 sizeof rec->last_denied_reason) ||
-	    !column_text(stmt, 14, rec->rotated_to, sizeof rec->rotated_to) ||
-	    !column_text(stmt, 15, rec->rotated_from, sizeof rec->rotated_from))
+	return read_texts(stmt, rec) && read_numbers(stmt, rec) &&
+	       (hash == NULL || column_hash(stmt, COL_HASH, hash));
+}
+
+/* One rules row; false when any value is not one the schema allows (an
+ * odd list must not become "deny", nor an odd flag "disabled"). */
+static bool read_rule_row(sqlite3_stmt *stmt, struct ip_rule *rule)
+{
+	char list[8];
+	long long enabled;
+
+	if (!column_text(stmt, 0, false, list, sizeof list) ||
+	    !column_text(stmt, 1, false, rule->cidr, sizeof rule->cidr) ||
+	    !column_int(stmt, 2, 0, &enabled) || enabled > 1)
 		return false;
-	if (hash != NULL) {
-		if (sqlite3_column_bytes(stmt, 13) != KEY_HASH_LEN)
-			return false;
-		memcpy(hash, sqlite3_column_blob(stmt, 13), KEY_HASH_LEN);
-	}
+	if (strcmp(list, "allow") == 0)
+		rule->list = LIST_ALLOW;
+	else if (strcmp(list, "deny") == 0)
+		rule->list = LIST_DENY;
+	else
+		return false;
+	rule->enabled = enabled == 1;
 	return true;
 }
 
 static enum store_result load_rules(struct store *s, sqlite3_stmt *stmt,
-				    struct key_record *rec)
+				    const char *id, struct key_record *rec)
 {
 	int rc;
 
 	sqlite3_reset(stmt);
-	sqlite3_bind_text(stmt, 1, rec->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 1, id, -1, SQLITE_TRANSIENT);
 	rec->rule_count = 0;
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		struct ip_rule *rule = &rec->rules[rec->rule_count];
-		const char *list = (const char *)sqlite3_column_text(stmt, 0);
-
 		if (rec->rule_count == RULES_MAX ||
-		    !column_text(stmt, 1, rule->cidr, sizeof rule->cidr)) {
-			set_error(s, "store: damaged IP rules for key %s",
-				  rec->id);
+		    !read_rule_row(stmt, &rec->rules[rec->rule_count])) {
+			set_error(s, "store: damaged IP rule for key %s", id);
 			return STORE_ERROR;
 		}
-		rule->list = list != NULL && strcmp(list, "allow") == 0
-				 ? LIST_ALLOW
-				 : LIST_DENY;
-		rule->enabled = sqlite3_column_int(stmt, 2) == 1;
 		rec->rule_count++;
 	}
 	return rc == SQLITE_DONE ? STORE_OK : sql_failure(s, "reading rules");
@@ -445,11 +547,12 @@ static enum store_result fetch_one(struct store *s, sqlite3_stmt *stmt,
 	return STORE_OK;
 }
 
-enum store_result store_load_rules(struct store *s, struct key_record *rec)
+enum store_result store_load_rules(struct store *s, const char *id,
+				   struct key_record *rec)
 {
 	sqlite3_stmt *rules = prepare_rules(s);
 	enum store_result result =
-	    rules != NULL ? load_rules(s, rules, rec) : STORE_ERROR;
+	    rules != NULL ? load_rules(s, rules, id, rec) : STORE_ERROR;
 
 	sqlite3_finalize(rules);
 	return result;
@@ -459,8 +562,8 @@ enum store_result store_get_key(struct store *s, const char *id,
 				struct key_record *rec,
 				unsigned char hash[KEY_HASH_LEN])
 {
-	sqlite3_stmt *stmt =
-	    prepare(s, "SELECT " KEY_COLUMNS " FROM keys WHERE id = ?1");
+	sqlite3_stmt *stmt = prepare(s, "SELECT " KEY_COLUMNS " FROM keys "
+					"WHERE id = ?1");
 	enum store_result result = STORE_ERROR;
 
 	if (stmt != NULL) {
@@ -471,12 +574,36 @@ enum store_result store_get_key(struct store *s, const char *id,
 	return result;
 }
 
+/* The row stmt finds and its rules, in one snapshot: the caller's
+ * transaction, or one of its own. */
+static enum store_result fetch_whole(struct store *s, sqlite3_stmt *stmt,
+				     struct key_record *rec)
+{
+	bool own = sqlite3_get_autocommit(s->db) != 0;
+	enum store_result result = own ? store_snapshot_begin(s) : STORE_OK;
+
+	if (result == STORE_OK)
+		result = fetch_one(s, stmt, rec, NULL);
+	if (result == STORE_OK)
+		result = store_load_rules(s, rec->id, rec);
+	if (own)
+		store_snapshot_end(s);
+	return result;
+}
+
 enum store_result store_get(struct store *s, const char *id,
 			    struct key_record *rec)
 {
-	enum store_result result = store_get_key(s, id, rec, NULL);
+	sqlite3_stmt *stmt = prepare(s, "SELECT " KEY_COLUMNS " FROM keys "
+					"WHERE id = ?1");
+	enum store_result result = STORE_ERROR;
 
-	return result == STORE_OK ? store_load_rules(s, rec) : result;
+	if (stmt != NULL) {
+		sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
+		result = fetch_whole(s, stmt, rec);
+	}
+	sqlite3_finalize(stmt);
+	return result;
 }
 
 enum store_result store_find(struct store *s, const char *ref,
@@ -489,16 +616,16 @@ enum store_result store_find(struct store *s, const char *ref,
 	if (slash == NULL)
 		return store_get(s, ref, rec);
 	/* user names never hold '/', key names may: split at the first */
-	stmt = prepare(s, "SELECT " KEY_COLUMNS
-			  " FROM keys WHERE user = ?1 AND name = ?2");
+	stmt = prepare(s, "SELECT " KEY_COLUMNS " FROM keys "
+			  "WHERE user = ?1 AND name = ?2");
 	if (stmt != NULL) {
 		sqlite3_bind_text(stmt, 1, ref, (int)(slash - ref),
 				  SQLITE_STATIC);
 		sqlite3_bind_text(stmt, 2, slash + 1, -1, SQLITE_STATIC);
-		result = fetch_one(s, stmt, rec, NULL);
+		result = fetch_whole(s, stmt, rec);
 	}
 	sqlite3_finalize(stmt);
-	return result == STORE_OK ? store_load_rules(s, rec) : result;
+	return result;
 }
 
 static enum store_result each_row(struct store *s, sqlite3_stmt *stmt,
@@ -507,7 +634,7 @@ static enum store_result each_row(struct store *s, sqlite3_stmt *stmt,
 	static struct key_record rec; /* large; one at a time */
 	sqlite3_stmt *rules = prepare_rules(s);
 	enum store_result result = STORE_OK;
-	int rc;
+	int rc = SQLITE_DONE;
 
 	if (rules == NULL)
 		return STORE_ERROR;
@@ -515,7 +642,8 @@ static enum store_result each_row(struct store *s, sqlite3_stmt *stmt,
 		if (!read_key_row(stmt, &rec, NULL)) {
 			set_error(s, "store: damaged key row");
 			result = STORE_ERROR;
-		} else if ((result = load_rules(s, rules, &rec)) == STORE_OK &&
+		} else if ((result = load_rules(s, rules, rec.id, &rec)) ==
+			       STORE_OK &&
 			   !fn(&rec, ctx))
 			break;
 	}
@@ -529,17 +657,20 @@ enum store_result store_each(struct store *s, const char *user,
 			     store_each_fn fn, void *ctx)
 {
 	sqlite3_stmt *stmt =
-	    user == NULL
-		? prepare(s, "SELECT " KEY_COLUMNS
-			     " FROM keys ORDER BY user, name, id")
-		: prepare(s, "SELECT " KEY_COLUMNS
-			     " FROM keys WHERE user = ?1 ORDER BY name, id");
+	    user == NULL ? prepare(s, "SELECT " KEY_COLUMNS " FROM keys "
+				      "ORDER BY user, name, id")
+			 : prepare(s, "SELECT " KEY_COLUMNS " FROM keys "
+				      "WHERE user = ?1 ORDER BY name, id");
+	bool own = sqlite3_get_autocommit(s->db) != 0;
 	enum store_result result = STORE_ERROR;
 
-	if (stmt != NULL) {
+	if (stmt != NULL &&
+	    (!own || (result = store_snapshot_begin(s)) == STORE_OK)) {
 		if (user != NULL)
 			sqlite3_bind_text(stmt, 1, user, -1, SQLITE_STATIC);
 		result = each_row(s, stmt, fn, ctx);
+		if (own)
+			store_snapshot_end(s);
 	}
 	sqlite3_finalize(stmt);
 	return result;

@@ -42,6 +42,12 @@ enum store_result store_begin(struct store *s);
 enum store_result store_commit(struct store *s);
 void store_rollback(struct store *s);
 
+/* A read snapshot around several reads (one decision reads everything it
+ * uses in one); store_get, store_find and store_each take their own when
+ * the caller holds none. */
+enum store_result store_snapshot_begin(struct store *s);
+void store_snapshot_end(struct store *s);
+
 /* REF is a key id or USER/NAME. */
 enum store_result store_find(struct store *s, const char *ref,
 			     struct key_record *rec);
@@ -50,14 +56,14 @@ enum store_result store_find(struct store *s, const char *ref,
 enum store_result store_get(struct store *s, const char *id,
 			    struct key_record *rec);
 
-/* By id, with the stored hash (hash may be NULL) but without the IP rules:
- * verification reads those only once the secret matched, so an unknown id
- * and a wrong secret cost the same work. */
+/* By id, with the stored hash (hash may be NULL) but without the IP rules
+ * (store_load_rules; verification reads both in one snapshot). */
 enum store_result store_get_key(struct store *s, const char *id,
 				struct key_record *rec,
 				unsigned char hash[KEY_HASH_LEN]);
 
-enum store_result store_load_rules(struct store *s, struct key_record *rec);
+enum store_result store_load_rules(struct store *s, const char *id,
+				   struct key_record *rec);
 
 enum store_result store_insert(struct store *s, const struct key_record *rec,
 			       const unsigned char hash[KEY_HASH_LEN]);

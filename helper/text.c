@@ -1,34 +1,41 @@
 #include "text.h"
 
-#include <locale.h>
 #include <stdio.h>
 #include <string.h>
-#include <wchar.h>
-#include <wctype.h>
+#include <unictype.h>
+#include <unistr.h>
 
-static bool char_allowed(wchar_t wc, bool allow_newlines)
+/*
+ * Printable, and visible: Unicode format characters (category Cf: the
+ * bidi overrides and isolates U+202A-U+202E and U+2066-U+2069, the
+ * zero-width U+200B-U+200D and U+2060, U+FEFF, the soft hyphen) print as
+ * nothing or reorder what follows, so two names that look the same could
+ * coexist, or one could display as another.  libunistring classifies.
+ */
+static bool char_allowed(ucs4_t uc, bool allow_newlines)
 {
-	if (allow_newlines && (wc == L'\n' || wc == L'\t'))
+	if (allow_newlines && (uc == '\n' || uc == '\t'))
 		return true;
-	return iswprint((wint_t)wc) != 0;
+	return uc_is_print(uc) && !uc_is_general_category(uc, UC_CATEGORY_Cf) &&
+	       !uc_is_property_bidi_control(uc);
 }
 
-/* Walks s as UTF-8 in the C.UTF-8 locale; counts characters. */
-static bool walk_utf8(const char *s, bool allow_newlines, size_t *chars)
+/* Counts characters; on a refused one, names it in bad (U+XXXX). */
+static bool walk(const char *s, bool allow_newlines, size_t *chars, char *bad,
+		 size_t badlen)
 {
-	mbstate_t state;
-	size_t len = strlen(s), pos = 0;
+	const uint8_t *p = (const uint8_t *)s;
+	ucs4_t uc;
 
-	memset(&state, 0, sizeof state);
 	*chars = 0;
-	while (pos < len) {
-		wchar_t wc;
-		size_t n = mbrtowc(&wc, s + pos, len - pos, &state);
-
-		if (n == (size_t)-1 || n == (size_t)-2 || n == 0 ||
-		    !char_allowed(wc, allow_newlines))
+	bad[0] = '\0';
+	if (u8_check(p, strlen(s)) != NULL)
+		return false;
+	while ((p = u8_next(&uc, p)) != NULL) {
+		if (!char_allowed(uc, allow_newlines)) {
+			snprintf(bad, badlen, "U+%04X", (unsigned)uc);
 			return false;
-		pos += n;
+		}
 		(*chars)++;
 	}
 	return true;
@@ -37,23 +44,17 @@ static bool walk_utf8(const char *s, bool allow_newlines, size_t *chars)
 bool text_valid(const char *what, const char *s, size_t max_chars,
 		bool allow_newlines, bool allow_empty, char *err, size_t errlen)
 {
-	locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
-	locale_t old;
+	char bad[16];
 	size_t chars = 0;
-	bool printable;
 
-	if (utf8 == (locale_t)0) {
-		snprintf(err, errlen, "cannot load the C.UTF-8 locale");
-		return false;
-	}
-	old = uselocale(utf8);
-	printable = walk_utf8(s, allow_newlines, &chars);
-	uselocale(old);
-	freelocale(utf8);
-	if (!printable)
-		snprintf(err, errlen, "%s must be printable UTF-8 text%s", what,
-			 allow_newlines ? " (newlines and tabs allowed)"
-					: " (no control characters)");
+	if (!walk(s, allow_newlines, &chars, bad, sizeof bad))
+		snprintf(err, errlen, "%s must be printable UTF-8 text%s%s%s",
+			 what,
+			 allow_newlines
+			     ? " (newlines and tabs allowed; no control, "
+			       "format or direction characters)"
+			     : " (no control, format or direction characters)",
+			 bad[0] != '\0' ? "; it holds " : "", bad);
 	else if (chars == 0 && !allow_empty)
 		snprintf(err, errlen, "%s must not be empty", what);
 	else if (chars > max_chars)

@@ -17,7 +17,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "logquote.h"
 #include "store.h"
+
+static void not_recorded(const struct verify_result *res, const char *why)
+{
+	char quoted[LOG_QUOTED_SIZE(512)];
+
+	syslog(LOG_WARNING, "could not record use of key %s: %s", res->rec.id,
+	       log_quote(why, quoted, sizeof quoted));
+}
 
 static void record(const char *db, const struct request *req,
 		   const struct verify_result *res, time_t now)
@@ -30,8 +39,7 @@ static void record(const char *db, const struct request *req,
 		return;
 	s = store_open(db, STORE_TRACK, err, sizeof err);
 	if (s == NULL) {
-		syslog(LOG_WARNING, "could not record use of key %s: %s",
-		       res->rec.id, err);
+		not_recorded(res, err);
 		return;
 	}
 	if (res->verdict == VERDICT_ACCEPT)
@@ -40,20 +48,18 @@ static void record(const char *db, const struct request *req,
 		r = store_record_denial(s, res->rec.id, now, req->rhost,
 					res->reason);
 	if (r == STORE_ERROR)
-		syslog(LOG_WARNING, "could not record use of key %s: %s",
-		       res->rec.id, store_error(s));
+		not_recorded(res, store_error(s));
 	store_close(s);
 }
 
-/* Without a child the row is dropped, not written inline: inline, the
- * write would be the very timing difference the child exists to hide
- * (a caller can make fork fail by filling its own cgroup's pids.max). */
+/* Without a child (no pipe, no fork) the row is dropped and logged, never
+ * written inline: inline, the write would be the very timing difference
+ * the child exists to hide (a caller can make fork fail by filling its
+ * own cgroup's pids.max, or pipe2 by its descriptor limit). */
 static void lost(const struct verify_result *res)
 {
 	if (res->secret_matched)
-		syslog(LOG_WARNING,
-		       "could not record use of key %s: no process for it",
-		       res->rec.id);
+		not_recorded(res, "no process for it");
 }
 
 /* The child must hold none of the caller's pipes, or the caller would
@@ -93,8 +99,7 @@ void track_in_background(const char *db, const struct request *req,
 
 	release_caller();
 	if (pipe2(parent_alive, O_CLOEXEC) != 0) {
-		record(db, req, res,
-		       now); /* no child: slower, nothing is lost */
+		lost(res);
 		return;
 	}
 	pid = fork();

@@ -12,7 +12,8 @@
 /*
  * Detaches from the caller's descriptors and records the outcome of the
  * verification in res in a child process, so the caller's wait ends now.
- * Returns in the parent (and, if fork fails, after recording inline).
+ * Returns in the parent.  Without a child the row is dropped and logged,
+ * never written inline (track.c says why).
  */
 void track_in_background(const char *db, const struct request *req,
 			 const struct verify_result *res);

@@ -6,6 +6,8 @@
 
 #include "policy.h"
 
+#define WRONG_KEY "wrong or unknown key"
+
 static void decide(struct verify_result *out, enum verdict verdict,
 		   const char *reason)
 {
@@ -53,58 +55,104 @@ static bool unexpired(const struct key_record *rec, time_t now,
 	return false;
 }
 
-/* Looks the id up and compares hashes in constant time; an unknown id is
- * hashed against a dummy so the time does not tell which ids exist. */
-static bool secret_matches(struct store *s,
-			   const unsigned char pepper[PEPPER_LEN],
-			   const struct parsed_key *key, struct key_record *rec,
-			   struct verify_result *out)
+/* What one verification learns from the store, all of it gathered the
+ * same way for an unknown id, a wrong secret and the right one. */
+struct evidence {
+	enum store_result row, rules;
+	bool hash_equal;
+	enum ip_verdict ip;
+	char error[REASON_MAX + 1]; /* the first store error */
+};
+
+static void note_error(struct store *s, enum store_result r,
+		       struct evidence *ev)
+{
+	if (r == STORE_ERROR && ev->error[0] == '\0')
+		snprintf(ev->error, sizeof ev->error, "%s", store_error(s));
+}
+
+/* The row and the rules in one snapshot; the hash compared in constant
+ * time (an unknown id against zeros); the rules matched in any case. */
+static void gather(struct store *s, const unsigned char pepper[PEPPER_LEN],
+		   const struct parsed_key *key, const char *rhost,
+		   struct key_record *rec, struct evidence *ev)
 {
 	unsigned char stored[KEY_HASH_LEN] = {0}, presented[KEY_HASH_LEN];
-	enum store_result found = store_get_key(s, key->id, rec, stored);
-	bool equal;
 
-	key_hash(pepper, key->id, key->secret, presented);
-	equal = key_hash_equal(stored, presented);
-	secret_wipe(presented, sizeof presented);
-	if (found == STORE_ERROR) {
-		decide(out, VERDICT_SYSTEM_ERROR, store_error(s));
-		return false;
+	ev->row = ev->rules = STORE_ERROR;
+	if (store_snapshot_begin(s) == STORE_OK) {
+		ev->row = store_get_key(s, key->id, rec, stored);
+		note_error(s, ev->row, ev);
+		ev->rules = store_load_rules(s, key->id, rec);
+		note_error(s, ev->rules, ev);
+		store_snapshot_end(s);
+	} else {
+		note_error(s, STORE_ERROR, ev);
 	}
-	if (found != STORE_OK || !equal) {
-		decide(out, VERDICT_REFUSED, "wrong or unknown key");
+	key_hash(pepper, key->id, key->secret, presented);
+	ev->hash_equal = key_hash_equal(stored, presented);
+	secret_wipe(presented, sizeof presented);
+	secret_wipe(stored, sizeof stored);
+	ev->ip = ip_decide(rec, rhost);
+}
+
+/* A key of another account is, to a caller limited to its own, just not
+ * there: same answer, nothing recorded. */
+static bool in_scope(const struct key_record *rec, const struct request *req,
+		     enum verify_scope scope)
+{
+	return scope == SCOPE_ANY_USER || strcmp(rec->user, req->user) == 0;
+}
+
+/* The verdict the evidence gives before the secret counts; false when
+ * the key may be judged on (its secret matched). */
+static bool refused_before_match(const struct evidence *ev,
+				 const struct key_record *rec,
+				 const struct request *req,
+				 enum verify_scope scope,
+				 struct verify_result *out)
+{
+	if (ev->row == STORE_ERROR) {
+		decide(out, VERDICT_SYSTEM_ERROR, ev->error);
+	} else if (ev->row != STORE_OK || !in_scope(rec, req, scope)) {
+		decide(out, VERDICT_REFUSED, WRONG_KEY);
+	} else if (ev->rules == STORE_ERROR || ev->ip == IP_BAD_RULE) {
+		/* a key whose rules cannot be read is never accepted */
+		decide(out, VERDICT_SYSTEM_ERROR,
+		       ev->error[0] != '\0' ? ev->error
+					    : ip_verdict_reason(ev->ip));
+	} else if (!ev->hash_equal) {
+		decide(out, VERDICT_REFUSED, WRONG_KEY);
+	} else {
 		return false;
 	}
 	return true;
 }
 
 void verify_key(struct store *s, const unsigned char pepper[PEPPER_LEN],
-		const struct request *req, time_t now,
+		const struct request *req, enum verify_scope scope, time_t now,
 		struct verify_result *out)
 {
+	struct evidence ev = {0};
 	struct parsed_key key;
-	enum ip_verdict ip;
 	uid_t uid;
 
-	memset(out, 0, offsetof(struct verify_result, rec));
+	memset(out, 0, sizeof *out);
 	decide(out, VERDICT_REFUSED, "malformed key");
 	if (!key_parse(req->key, strlen(req->key), &key))
 		return;
 	if (!account_uid(req->user, &uid, out))
 		return;
-	out->secret_matched = secret_matches(s, pepper, &key, &out->rec, out);
+	gather(s, pepper, &key, req->rhost, &out->rec, &ev);
 	secret_wipe(&key, sizeof key);
-	if (!out->secret_matched ||
-	    !owner_matches(&out->rec, req->user, uid, out) ||
+	if (refused_before_match(&ev, &out->rec, req, scope, out))
+		return;
+	out->secret_matched = true;
+	if (!owner_matches(&out->rec, req->user, uid, out) ||
 	    !unexpired(&out->rec, now, out))
 		return;
-	if (store_load_rules(s, &out->rec) != STORE_OK) {
-		decide(out, VERDICT_SYSTEM_ERROR, store_error(s));
-		return;
-	}
-	ip = ip_decide(&out->rec, req->rhost);
-	if (ip != IP_ALLOWED) {
-		decide(out, VERDICT_REFUSED, ip_verdict_reason(ip));
+	if (ev.ip != IP_ALLOWED) {
+		decide(out, VERDICT_REFUSED, ip_verdict_reason(ev.ip));
 		return;
 	}
 	decide(out, VERDICT_ACCEPT, "accepted");
@@ -116,14 +164,15 @@ void verify_account(struct store *s, const struct request *req, time_t now,
 	enum store_result found;
 	uid_t uid;
 
-	memset(out, 0, offsetof(struct verify_result, rec));
+	memset(out, 0, sizeof *out);
 	decide(out, VERDICT_REFUSED, "malformed key id");
 	if (strlen(req->key) != KEY_ID_LEN ||
 	    !base62_string(req->key, KEY_ID_LEN))
 		return;
 	if (!account_uid(req->user, &uid, out))
 		return;
-	found = store_get(s, req->key, &out->rec);
+	/* one statement: the row alone decides */
+	found = store_get_key(s, req->key, &out->rec, NULL);
 	if (found == STORE_ERROR) {
 		decide(out, VERDICT_SYSTEM_ERROR, store_error(s));
 		return;

@@ -1,7 +1,16 @@
 /*
- * The decision on one key: the checklist DESIGN.md orders, shared by the
- * setuid helper and 'apikeyctl verify'.  It reads the store only; the
+ * The decision on one key: the checklist docs/DESIGN.md orders, shared by
+ * the setuid helper and 'apikeyctl verify'.  It reads the store only; the
  * caller records tracking rows.
+ *
+ * MUST rules kept here:
+ * - one decision reads everything it uses in one snapshot of the store (a
+ *   key and its rules from both sides of a delete would read as a key
+ *   without rules: allowed from anywhere);
+ * - the key's row and rules are read, hashed and matched the same way
+ *   whether or not the secret is right, so a refusal takes the same time
+ *   either way; reasons are told apart only once the secret matched;
+ * - a key outside the caller's scope is answered exactly as a wrong key.
  */
 #ifndef APIKEY_VERIFY_H
 #define APIKEY_VERIFY_H
@@ -22,16 +31,22 @@ enum verdict {
 	VERDICT_ACCEPT,
 };
 
+/* Whose keys the asking process may have checked (helper.c decides). */
+enum verify_scope {
+	SCOPE_ANY_USER,	   /* root */
+	SCOPE_OWN_ACCOUNT, /* anyone else: the request's user is the caller */
+};
+
 struct verify_result {
 	enum verdict verdict;
 	bool secret_matched; /* name, expiry and reasons only after this */
-	char reason[RESP_REASON_MAX + 1];
+	char reason[REASON_MAX + 1];
 	struct key_record rec; /* valid when secret_matched */
 };
 
 /* Authentication: req->key is a whole key string. */
 void verify_key(struct store *s, const unsigned char pepper[PEPPER_LEN],
-		const struct request *req, time_t now,
+		const struct request *req, enum verify_scope scope, time_t now,
 		struct verify_result *out);
 
 /* Account check: req->key is a key id that authenticated this login; it

@@ -9,7 +9,11 @@
  * MUST rules kept here:
  * - a system error never yields PAM_SUCCESS or PAM_IGNORE (pam-u2f
  *   CVE-2025-23013): every path starts at a failure;
- * - never log the key or anything derived from its secret.
+ * - a password that starts with the key prefix is this module's, whole or
+ *   mistyped: a mistyped key is refused here, never handed on (IGNORE) to
+ *   a module that would take nearly all of its secret as a password;
+ * - never log the key or anything derived from its secret; quote every
+ *   value a caller or the store chose (logquote.h).
  */
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
@@ -20,6 +24,7 @@
 
 #include "announce.h"
 #include "keyfmt.h"
+#include "logquote.h"
 #include "options.h"
 #include "request.h"
 #include "spawn.h"
@@ -52,30 +57,63 @@ static int status_to_pam(int status)
 	}
 }
 
+/* The login's caller-chosen values, quoted for a log line. */
+struct quoted_login {
+	char user[LOG_QUOTED_SIZE(REQ_USER_MAX)];
+	char rhost[LOG_QUOTED_SIZE(REQ_RHOST_MAX)];
+};
+
+static void quote_login(const struct login *login, struct quoted_login *q)
+{
+	log_quote(login->user, q->user, sizeof q->user);
+	log_quote(login->rhost[0] != '\0' ? login->rhost : "(none)", q->rhost,
+		  sizeof q->rhost);
+}
+
 static void log_outcome(pam_handle_t *pamh, const struct login *login,
 			const char *key_id, const struct helper_outcome *out)
 {
-	const char *reason =
-	    out->has_response ? out->response.reason : "helper gave no reason";
-	const char *name = out->has_response ? out->response.name : "";
-	const char *rhost = login->rhost[0] != '\0' ? login->rhost : "(none)";
+	char name[LOG_QUOTED_SIZE(RESP_NAME_MAX)];
+	char reason[LOG_QUOTED_SIZE(REASON_MAX)];
+	struct quoted_login q;
 
+	quote_login(login, &q);
+	log_quote(out->has_response ? out->response.name : "", name,
+		  sizeof name);
+	log_quote(out->has_response ? out->response.reason
+				    : "helper gave no reason",
+		  reason, sizeof reason);
 	if (out->status == HELPER_OK)
 		pam_syslog(pamh, LOG_INFO,
-			   "accepted key for user=%s key_id=%s key_name=\"%s\" "
+			   "accepted key for user=%s key_id=%s key_name=%s "
 			   "rhost=%s",
-			   login->user, key_id, name, rhost);
+			   q.user, key_id, name, q.rhost);
 	else if (out->status == HELPER_DIED)
 		pam_syslog(pamh, LOG_ERR,
 			   "helper failed (missing, crashed or timed out); "
 			   "user=%s key_id=%s rhost=%s",
-			   login->user, key_id, rhost);
+			   q.user, key_id, q.rhost);
 	else
 		pam_syslog(pamh, LOG_NOTICE,
 			   "authentication failure; user=%s key_id=%s "
-			   "key_name=\"%s\" rhost=%s reason=%s (status %d)",
-			   login->user, key_id, name, rhost, reason,
-			   out->status);
+			   "key_name=%s rhost=%s reason=%s (status %d)",
+			   q.user, key_id, name, q.rhost, reason, out->status);
+}
+
+/* A password with the key prefix that is not a whole, well-formed key: a
+ * typo or a truncated paste.  Nothing of it is logged. */
+static int refuse_malformed(pam_handle_t *pamh, const struct login *login)
+{
+	struct quoted_login q;
+
+	quote_login(login, &q);
+	pam_syslog(
+	    pamh, LOG_NOTICE,
+	    "authentication failure; user=%s rhost=%s reason=\"malformed "
+	    "key (has the key prefix but is not a whole, well-formed "
+	    "key)\"",
+	    q.user, q.rhost);
+	return PAM_AUTH_ERR;
 }
 
 /* Builds and sends one request; returns the PAM code for its outcome. */
@@ -102,11 +140,14 @@ static int ask_helper(pam_handle_t *pamh, const struct module_options *opts,
 		  : 0;
 	explicit_bzero(&req, sizeof req);
 	if (len == 0) {
+		struct quoted_login q;
+
 		/* never cut a field: a cut rhost could match a rule */
+		quote_login(login, &q);
 		pam_syslog(pamh, LOG_ERR,
 			   "user, rhost or service too long or not text; "
-			   "key_id=%s refused",
-			   key_id);
+			   "user=%s key_id=%s rhost=%s refused",
+			   q.user, key_id, q.rhost);
 		return PAM_AUTH_ERR;
 	}
 	run_helper(pamh, opts->helper, buf, len, opts->timeout_seconds, out);
@@ -160,13 +201,15 @@ static int authenticate(pam_handle_t *pamh, const struct module_options *opts)
 	rc = pam_get_authtok(pamh, PAM_AUTHTOK, &authtok, NULL);
 	if (rc != PAM_SUCCESS)
 		return rc == PAM_CONV_AGAIN ? PAM_INCOMPLETE : rc;
-	if (authtok == NULL || !key_parse(authtok, strlen(authtok), &key)) {
+	if (authtok == NULL || !key_prefixed(authtok)) {
 		/* an ordinary password: not ours, no I/O, no log line */
 		if (opts->debug)
 			pam_syslog(pamh, LOG_DEBUG,
 				   "password is not an API key");
 		return PAM_IGNORE;
 	}
+	if (!key_parse(authtok, strlen(authtok), &key))
+		return refuse_malformed(pamh, &login);
 	explicit_bzero(key.secret, sizeof key.secret);
 	rc = ask_helper(pamh, opts, &login, REQ_OP_AUTH, authtok, key.id, &out);
 	if (rc == PAM_SUCCESS) {

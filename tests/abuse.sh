@@ -10,6 +10,7 @@ ALICE=pakt_alice
 sandbox_user $ALICE
 key=$($CTL create $ALICE --name abuse --allow 192.0.2.0/24 --quiet 2>/dev/null)
 wrong=$("$BIN/testtool" key "${key:5:12}" "$(printf 'u%.0s' $(seq 32))")
+$CTL create $ALICE --name held --quiet >/dev/null 2>&1
 
 # req OP USER RHOST DB KEY: a framed request on stdout
 req() { printf 'PAK1\0%s\0%s\0%s\0test\0%s\0%s\0' "$1" "$2" "$3" "$4" "$5"; }
@@ -42,21 +43,44 @@ test_resource_limits() {
 	done
 }
 
+# Before it has a request the helper is the caller's own process (it
+# counts against the caller's limits, and gives up after a deadline);
+# once it serves one it is root, and the caller can no longer stop or kill
+# it while it holds the store (here: the tracking child, waiting for the
+# write lock, as it would behind a busy writer).
 test_signals() {
+	rm -f "$WORK/slowreq"
+	mkfifo -m 0666 "$WORK/slowreq"
+	# a simple command, so that $! is the helper itself once setpriv execs
+	setpriv --reuid=$ALICE --regid=$ALICE --init-groups "$BIN/apikey-helper" <"$WORK/slowreq" >/dev/null 2>&1 &
+	hpid=$!
+	exec 7>"$WORK/slowreq"
+	sleep 0.3
+	expect_eq "a helper waiting for its request runs under the caller's uid" "$(id -u $ALICE)" \
+		"$(awk '/^Uid:/ {print $2}' "/proc/$hpid/status")"
+	t0=$(date +%s%N)
+	wait "$hpid"
+	st=$?
+	exec 7>&-
+	expect_eq "a helper given no request gives up (malformed request)" 13 "$st"
+	check "... after its 2 s deadline, not the 20 s alarm" test $(( ($(date +%s%N) - t0) / 1000000 )) -lt 4000
 	for sig in STOP KILL TERM INT HUP; do
-		rm -f "$WORK/slowreq"
-		mkfifo -m 0666 "$WORK/slowreq"
-		setpriv --reuid=$ALICE --regid=$ALICE --init-groups "$BIN/apikey-helper" <"$WORK/slowreq" >/dev/null 2>&1 &
-		hpid=$!
-		exec 7>"$WORK/slowreq"
-		sleep 0.2
-		as_alice kill -$sig "$hpid" 2>/dev/null
+		before=$($CTL show $ALICE/abuse --json | jq .use_count)
+		(echo "BEGIN IMMEDIATE; UPDATE keys SET description = 'held' WHERE name = 'held';"
+			sleep 1.5; echo "COMMIT;") | sqlite3 -cmd '.timeout 5000' "$DB" &
+		locker=$!
+		sleep 0.3
+		"$BIN/testtool" request A $ALICE 192.0.2.1 test "" "$key" | as_alice "$BIN/apikey-helper" >/dev/null 2>&1
+		answered=$?
+		child=$(pgrep -x apikey-helper | head -1)
+		uids=$(awk '/^Uid:/ {print $2, $3, $4}' "/proc/$child/status" 2>/dev/null)
+		as_alice kill -$sig "$child" 2>/dev/null
 		sent=$?
-		req A $ALICE 192.0.2.1 "" "$key" >&7
-		exec 7>&-
-		wait "$hpid"
-		st=$?
-		expect_eq "SIG$sig from the calling user is refused, the helper answers" "1 0" "$sent $st"
+		wait "$locker"
+		settle
+		after=$($CTL show $ALICE/abuse --json | jq .use_count)
+		expect_eq "SIG$sig from the caller to a serving helper is refused; it finishes its write" \
+			"0 0 0 0 1 $((before + 1))" "$answered $uids $sent $after"
 	done
 	# root may kill it mid-request: the store stays whole
 	for _ in $(seq 20); do
@@ -66,6 +90,39 @@ test_signals() {
 		wait $! 2>/dev/null
 	done
 	check "kill -9 of helpers mid-request leaves the store intact" intact
+}
+
+# Values a damaged or hand-edited store may hold despite its constraints:
+# the key is refused, and the helper logs a store error.
+test_damaged_values() {
+	dkey=$($CTL create $ALICE --name damaged --allow 192.0.2.0/24 --quiet 2>/dev/null)
+	id=${dkey:5:12}
+	odd() { sqlite3 -cmd '.timeout 5000' -cmd 'PRAGMA ignore_check_constraints = ON' "$DB" "$1"; }
+	expect_eq "before any damage the key works" 0 "$(req A $ALICE 192.0.2.1 "" "$dkey" | status_of as_alice "$BIN/apikey-helper")"
+	while IFS='|' read -r label change; do
+		sqlite3 -cmd '.timeout 5000' "$DB" ".backup '$WORK/undamaged.db'"
+		odd "$change"
+		: >"$SYSLOG"
+		got=$(req A $ALICE 198.51.100.1 "" "$dkey" | status_of as_alice "$BIN/apikey-helper")
+		expect_eq "$label: the key is refused (system error)" 12 "$got"
+		check "$label: the helper logs a store error naming the damage" grep -q 'store error: ".*damaged' "$SYSLOG"
+		settle
+		sqlite3 -cmd '.timeout 5000' "$DB" ".restore '$WORK/undamaged.db'"
+	done <<DAMAGE
+a rules row whose list is 'Allow'|UPDATE ip_rules SET list = 'Allow' WHERE key_id = '$id'
+a rules row whose list is 'deny '|UPDATE ip_rules SET list = 'deny ' WHERE key_id = '$id'
+a rules row enabled = 2|UPDATE ip_rules SET enabled = 2 WHERE key_id = '$id'
+a rules row enabled = -1|UPDATE ip_rules SET enabled = -1 WHERE key_id = '$id'
+a rules row with host bits set|UPDATE ip_rules SET cidr = '192.0.2.1/24' WHERE key_id = '$id'
+an expiry of 0|UPDATE keys SET expires_at = 0 WHERE id = '$id'
+a negative uid|UPDATE keys SET uid = -5 WHERE id = '$id'
+a 300-byte last denial reason|UPDATE keys SET last_denied_reason = '$(head -c 300 /dev/zero | tr '\0' r)' WHERE id = '$id'
+DAMAGE
+	expect_eq "restored, the key works again" 0 "$(req A $ALICE 192.0.2.1 "" "$dkey" | status_of as_alice "$BIN/apikey-helper")"
+	long=$(head -c 256 /dev/zero | tr '\0' r)
+	odd "UPDATE keys SET last_denied_reason = '$long' WHERE id = '$id'"
+	expect_eq "the longest reason the helper answers (256) is still a readable row" 0 \
+		"$(req A $ALICE 192.0.2.1 "" "$dkey" | status_of as_alice "$BIN/apikey-helper")"
 }
 
 test_store_paths() {
@@ -123,6 +180,7 @@ test_full_disk() {
 test_names_and_bytes
 test_resource_limits
 test_signals
+test_damaged_values
 test_store_paths
 test_planted_files
 test_full_disk

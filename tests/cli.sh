@@ -122,6 +122,11 @@ test_save_pak() {
 	expect_eq "--save never overwrites" precious "$(cat "$WORK/existing")"
 	expect_contains "--save over a file is an error naming it" "already exists" "$ERR"
 	expect_eq "--save failure creates no key" "" "$(sqlite3 "$DB" "SELECT id FROM keys WHERE name='saved2'")"
+	run_cmd ctl create root --name saved4 --save-hosts 'h.example.org'
+	expect_eq "--save-hosts without --save is a usage error" 2 "$RC"
+	run_cmd ctl create root --name saved5 --save "$WORK/s5.pak" --save-hosts $'h\nkey: x'
+	expect_eq "--save-hosts with a newline is a usage error" 2 "$RC"
+	check "... and writes no file" test ! -e "$WORK/s5.pak"
 	ln -s "$WORK/target" "$WORK/link.pak"
 	run_cmd ctl create root --name saved3 --save "$WORK/link.pak"
 	check "--save does not follow a symlink" test ! -e "$WORK/target"
@@ -331,11 +336,43 @@ test_migration() {
 	expect_contains "a store from a newer release is refused" "newer than this program" "$ERR"
 }
 
+test_list_limits() {
+	args=()
+	for i in $(seq 0 63); do args+=(--allow "10.$i.0.0/16"); done
+	run_cmd ctl create root --name full "${args[@]}" --quiet
+	expect_eq "64 allow entries are accepted" 0 "$RC"
+	run_cmd ctl edit root/full --allow 192.0.2.0/24
+	expect_contains "a 65th allow entry is refused, naming the limit" "the allow list is full (at most 64 entries" "$ERR"
+	expect_eq "... and nothing changed" 64 "$(ctl show root/full --json | jq '.allow | length')"
+	run_cmd ctl edit root/full --deny 192.0.2.0/24
+	expect_eq "the deny list has a limit of its own" "0 1" "$RC $(ctl show root/full --json | jq '.deny | length')"
+	run_cmd ctl create root --name overfull "${args[@]}" --allow 192.0.2.0/24
+	expect_eq "create with 65 allow entries is refused" 1 "$RC"
+	expect_eq "... and makes no key" "" "$(sqlite3 "$DB" "SELECT id FROM keys WHERE name = 'overfull'")"
+}
+
+test_lookalike_names() {
+	count=$(key_count)
+	run_cmd ctl create root --name $'invoice\xe2\x80\xaegpj.exe'
+	expect_contains "a name with a right-to-left override is refused, naming it" "U+202E" "$ERR"
+	run_cmd ctl create root --name $'ci\xe2\x80\x8b'
+	expect_contains "a name with a zero-width space is refused, naming it" "U+200B" "$ERR"
+	run_cmd ctl create root --name $'\xef\xbb\xbfci'
+	expect_contains "a name with a byte order mark is refused" "U+FEFF" "$ERR"
+	run_cmd ctl create root --name lookalike --description $'fine\nbut \xe2\x81\xa6isolated'
+	expect_contains "a description with a bidi isolate is refused" "U+2066" "$ERR"
+	expect_eq "refused lookalikes made no key" "$count" "$(key_count)"
+	run_cmd ctl create root --name $'deploy \xf0\x9f\x9a\x80' --quiet
+	expect_eq "a name with an emoji is accepted" 0 "$RC"
+}
+
 test_init
 test_create_output
 test_create_expiry
 test_create_errors
 test_names_verbatim
+test_list_limits
+test_lookalike_names
 test_save_pak
 test_list
 test_show

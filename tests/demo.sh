@@ -10,7 +10,7 @@ sandbox_setup
 USER_NAME=pakt_demo
 sandbox_user $USER_NAME
 MOD="$BIN/pam_apikey.so helper=$BIN/apikey-helper"
-sandbox_sshd "auth [success=done default=ignore] $MOD" \
+sandbox_sshd "$KEY_OR_PASSWORD $MOD" \
 	"auth required pam_unix.so try_first_pass" \
 	"account required $MOD" "account required pam_unix.so" \
 	"session required pam_unix.so" >/dev/null || exit 1
@@ -28,8 +28,8 @@ step() { # step DESCRIPTION RESULT(0=as expected)
 # ssh_as VAR SOURCE COMMAND: a login with the key in $VAR from SOURCE, as
 # a CI job would do it
 ssh_as() {
-	show "APIKEY=\$$1 SSH_ASKPASS=apikey-askpass SSH_ASKPASS_REQUIRE=force ssh -b $2 $USER_NAME@127.0.0.1 '$3'"
-	APIKEY=${!1} SSH_ASKPASS="$BIN/apikey-askpass" SSH_ASKPASS_REQUIRE=force \
+	show "APIKEY=\$$1 APIKEY_USER=$USER_NAME SSH_ASKPASS=apikey-askpass SSH_ASKPASS_REQUIRE=force ssh -b $2 $USER_NAME@127.0.0.1 '$3'"
+	APIKEY=${!1} APIKEY_USER=$USER_NAME SSH_ASKPASS="$BIN/apikey-askpass" SSH_ASKPASS_REQUIRE=force \
 		ssh "${SSH_OPTS[@]}" -o PreferredAuthentications=keyboard-interactive -p "$SSH_PORT" \
 		-b "$2" $USER_NAME@127.0.0.1 "$3" </dev/null 2>&1 | indent
 	return "${PIPESTATUS[0]}"
@@ -55,7 +55,7 @@ echo "release 1.2.3" >"$WORK/artifact.txt"
 chmod 0644 "$WORK/artifact.txt"
 show "sftp -o BindAddress=127.0.0.2 $USER_NAME@127.0.0.1 <<< 'put artifact.txt'"
 printf 'put %s artifact.txt\n' "$WORK/artifact.txt" >"$WORK/batch"
-APIKEY=$KEY SSH_ASKPASS="$BIN/apikey-askpass" SSH_ASKPASS_REQUIRE=force \
+APIKEY=$KEY APIKEY_USER=$USER_NAME SSH_ASKPASS="$BIN/apikey-askpass" SSH_ASKPASS_REQUIRE=force \
 	sftp "${SSH_OPTS[@]}" -P "$SSH_PORT" -o BindAddress=127.0.0.2 -b "$WORK/batch" $USER_NAME@127.0.0.1 </dev/null 2>&1 | indent
 cmp -s "$WORK/artifact.txt" "/home/$USER_NAME/artifact.txt"
 step "the file arrived byte for byte" $?

@@ -91,6 +91,20 @@ test_helper() {
 	check "the store is whole after the helper sweeps" whole
 }
 
+# The tracking row needs a child (track.c); without one it is dropped and
+# logged, never written inline, where its write would be a timing signal.
+test_lost_rows() {
+	for func in pipe2 fork; do
+		before=$($CTL show $ALICE/good --json | jq .use_count)
+		: >"$SYSLOG"
+		STDIN_FILE=$WORK/good.req faulted root-helper "$func" 1 "$BIN/root-helper"
+		settle
+		expect_eq "$func failing for the tracking child: the login is still accepted" 0 "$RC"
+		expect_eq "$func failing: the row is dropped, not written inline" "$before" "$($CTL show $ALICE/good --json | jq .use_count)"
+		expect_contains "$func failing: the lost row is logged" "could not record use of key ${key:5:12}: \"no\\x20process\\x20for\\x20it\"" "$(cat "$SYSLOG")"
+	done
+}
+
 test_module() {
 	for which in wrong good; do
 		pw=$key
@@ -112,4 +126,5 @@ test_module() {
 
 test_apikeyctl
 test_helper
+test_lost_rows
 test_module

@@ -5,7 +5,7 @@
 set -eu
 
 PACKAGES="build-essential pkg-config libpam0g-dev libsodium-dev libsqlite3-dev
-libcidr-dev zlib1g-dev sqlite3 jq util-linux pamtester openssh-server
+libcidr-dev libunistring-dev zlib1g-dev sqlite3 jq util-linux pamtester openssh-server
 openssh-client sshpass clang-format clang libclang-rt-14-dev valgrind
 debhelper lintian rpm man-db"
 

@@ -75,9 +75,9 @@ done
 for f in /var/lib/pam_apikey/keys.db /etc/pam_apikey/pepper; do
 	check "apikeyctl(8) FILES names $f" grep -q "^\.I $f\$" <<<"$(section "$CTL_PAGE" FILES)"
 done
-pak_fields=$(sed -n '/fprintf(out,/,/);/p' "$TOP/helper/pak.c" | sed 's/\\n/\n/g' |
-	grep -o '^[[:space:]"]*[a-z]*: ' | tr -d ' \t"' | sed 's/:$//')
-expect_eq "pak.c writes the 6 known fields (extractor works)" "format id user name expires key" "$(echo $pak_fields)"
+pak_fields=$(sed -n '/^bool pak_write/,/^}/p' "$TOP/helper/pak.c" | grep -o '"[^"]*"' | sed 's/\\n/\n/g' |
+	grep -o '^["]*[a-z]*: ' | tr -d ' "' | sed 's/:$//')
+expect_eq "pak.c writes the 7 known fields (extractor works)" "format id user name expires hosts key" "$(echo $pak_fields)"
 for f in $pak_fields; do
 	check "apikeyctl(8) THE .PAK FILE shows field '$f'" grep -q "^$f: " <<<"$(section "$CTL_PAGE" "THE .PAK FILE")"
 done
@@ -97,7 +97,7 @@ done
 for s in EXAMPLES LOGS "MODULE TYPES PROVIDED"; do
 	check "pam_apikey(8) has a $s section" grep -q "^\.SH \"\?$s" "$MODULE_PAGE"
 done
-check "pam_apikey(8) has a key-or-password stack" grep -q 'success=done default=ignore' "$MODULE_PAGE"
+check "pam_apikey(8) has a key-or-password stack" grep -q 'success=done ignore=ignore default=die' "$MODULE_PAGE"
 check "pam_apikey(8) has an sshd example" grep -q '/etc/pam.d/sshd' <<<"$(plain "$MODULE_PAGE")"
 
 # --- apikey-helper(8): every exit status of request.h

@@ -128,7 +128,7 @@ if [ "${1-}" = --in-namespace ]; then
 	expect_contains "the installed stack refuses an address outside the allow list" "auth=PAM_AUTH_ERR" "$OUT"
 	run_cmd pam_test $T/pam.d pakpkg $TUSER --rhost 192.0.2.7 <<<"$gone"
 	expect_contains "the installed stack refuses a deleted key" "auth=PAM_AUTH_ERR" "$OUT"
-	check "the module logged the login to /dev/log" grep -q "$PAM_LOG(pakpkg:auth): accepted key for user=$TUSER" "$R$T/syslog"
+	check "the module logged the login to /dev/log" grep -q "$PAM_LOG(pakpkg:auth): accepted key for user=\"$TUSER\"" "$R$T/syslog"
 
 	# --- the pam-auth-update profile, once enabled: key or password
 	run_cmd in_root pam-auth-update --enable apikey

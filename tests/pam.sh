@@ -17,9 +17,24 @@ echo "$ALICE:alice-unix-pw" | chpasswd
 MOD="$BIN/pam_apikey.so helper=$BIN/apikey-helper nodelay"
 service keyonly "auth required $MOD" \
 	"account required $MOD" "account required pam_permit.so"
-service keyorpass "auth [success=done default=ignore] $MOD" \
+# key or password, as README.md recommends: a key decides (ignore=ignore
+# lets only an ordinary password go on), pam_unix takes the rest
+KEY_OR_PASSWORD="auth [success=done ignore=ignore default=die]"
+service keyorpass "$KEY_OR_PASSWORD $MOD" \
 	"auth required pam_unix.so try_first_pass nodelay" \
 	"account required $MOD" "account required pam_permit.so"
+# the same with a module in between that records every password it is
+# handed (pam_exec expose_authtok): what would pam_unix, pam_ldap or
+# pam_sss receive?
+cat >"$BIN/record-password" <<REC
+#!/bin/sh
+cat >>$WORK/handed-on
+echo >>$WORK/handed-on
+REC
+chmod 0755 "$BIN/record-password"
+service recorder "$KEY_OR_PASSWORD $MOD" \
+	"auth optional pam_exec.so expose_authtok quiet $BIN/record-password" \
+	"auth required pam_unix.so try_first_pass nodelay"
 service withpermit "auth required $MOD" "auth required pam_permit.so"
 
 # spy: a "helper" that only records that it ran
@@ -29,7 +44,7 @@ touch $WORK/spy-ran
 exit 12
 SPY
 chmod 0755 "$BIN/spy-helper"
-service spy "auth [success=done default=ignore] $BIN/pam_apikey.so helper=$BIN/spy-helper nodelay" \
+service spy "$KEY_OR_PASSWORD $BIN/pam_apikey.so helper=$BIN/spy-helper nodelay" \
 	"auth required pam_unix.so try_first_pass nodelay"
 
 # auth SERVICE USER PASSWORD [pam-test options]: prints the PAM result name
@@ -58,9 +73,9 @@ test_basic_accept_and_refuse() {
 	expect_eq "unknown id is refused" PAM_AUTH_ERR "$(auth keyonly $ALICE "$unknown")"
 	rm -f "$WORK/spy-ran"
 	truncated=${key:0:55}
-	check "truncated key is not accepted" test "$(auth keyonly $ALICE "$truncated")" != PAM_SUCCESS
+	expect_eq "a truncated key is refused, not ignored" PAM_AUTH_ERR "$(auth keyonly $ALICE "$truncated")"
 	flipped=$(sed 's/[a-z]/\U&/' <<<"${key:18}")
-	check "case-changed key is not accepted" test "$(auth keyonly $ALICE "${key:0:18}$flipped")" != PAM_SUCCESS
+	expect_eq "a case-changed key is refused, not ignored" PAM_AUTH_ERR "$(auth keyonly $ALICE "${key:0:18}$flipped")"
 	expect_eq "key of one user is refused for another" PAM_AUTH_ERR "$(auth keyonly $BOB "$key")"
 	expect_eq "unknown user is reported as such" PAM_USER_UNKNOWN "$(auth keyonly no_such_user_x "$key")"
 	expect_eq "key-or-password stack: key accepted" PAM_SUCCESS "$(auth keyorpass $ALICE "$key")"
@@ -72,10 +87,26 @@ test_basic_accept_and_refuse() {
 	rm -f "$WORK/spy-ran"
 	expect_eq "spy stack: unix password still works" PAM_SUCCESS "$(auth spy $ALICE alice-unix-pw)"
 	check "no helper runs for a password not shaped like a key" test ! -e "$WORK/spy-ran"
-	auth spy $ALICE "$truncated" >/dev/null
+	expect_eq "key-or-password stack: a truncated key fails there, not in pam_unix" PAM_AUTH_ERR "$(auth spy $ALICE "$truncated")"
 	check "no helper runs for a truncated key" test ! -e "$WORK/spy-ran"
 	auth spy $ALICE "$key" >/dev/null
 	check "the spy does run for a key-shaped password (the check above can fail)" test -e "$WORK/spy-ran"
+}
+
+# A password with the key prefix is this module's: a mistyped key is refused
+# and logged, and never reaches the next module as a password.
+test_mistyped_key_not_handed_on() {
+	key=$(newkey $ALICE --name typo)
+	: >"$SYSLOG"
+	: >"$WORK/handed-on"
+	for bad in "${key:0:55}" "${key}x" "${key:0:40}" "pak1_" "pak1_${key:5:12}_short"; do
+		expect_eq "mistyped key '${bad:0:8}…' (${#bad} chars) is refused" PAM_AUTH_ERR "$(auth recorder $ALICE "$bad")"
+	done
+	expect_eq "no mistyped key reached the next module" "" "$(cat "$WORK/handed-on")"
+	expect_contains "a mistyped key is logged as malformed" 'reason="malformed key' "$(cat "$SYSLOG")"
+	expect_lacks "the mistyped key itself is not logged" "${key:18:20}" "$(cat "$SYSLOG")"
+	expect_eq "an ordinary password still reaches pam_unix" PAM_SUCCESS "$(auth recorder $ALICE alice-unix-pw)"
+	expect_eq "... and the recorder saw it (the check above can fail)" alice-unix-pw "$(head -1 "$WORK/handed-on")"
 }
 
 test_pamtester() {
@@ -108,7 +139,7 @@ test_ip_rules() {
 	ip_case "deny list: mapped IPv4 in it refused" PAM_AUTH_ERR ::ffff:10.2.3.4
 	ip_case "deny list: other address allowed" PAM_SUCCESS 192.0.2.1
 	ip_case "deny list: hostname refused" PAM_AUTH_ERR host.example
-	ip_case "deny list: local login allowed" PAM_SUCCESS ""
+	ip_case "deny list: a login without a remote address is refused" PAM_AUTH_ERR ""
 	$CTL edit $ALICE/ip --allow 10.1.0.0/16 --allow ::1 >/dev/null
 	ip_case "allow wins over deny for an address in both" PAM_SUCCESS 10.1.2.3
 	ip_case "allow list: address in neither refused" PAM_AUTH_ERR 192.0.2.1
@@ -124,8 +155,19 @@ test_ip_rules() {
 	ip_case "disabled allow entries admit nothing over the deny list" PAM_AUTH_ERR 10.1.2.3
 	$CTL edit $ALICE/ip --disable 10.0.0.0/8 >/dev/null
 	ip_case "disabled deny entry is ignored" PAM_SUCCESS 10.1.2.3
+	$CTL edit $ALICE/ip --disable 2001:db8:bad::/48 >/dev/null
+	ip_case "with every entry disabled a local login works again" PAM_SUCCESS ""
+	key=$(newkey $ALICE --name denyall --deny 0.0.0.0/0 --deny ::/0)
+	for rhost in 192.0.2.1 2001:db8::1 ::ffff:192.0.2.1 ::1 host.example ""; do
+		ip_case "deny 0.0.0.0/0 and ::/0 refuses rhost '$rhost'" PAM_AUTH_ERR "$rhost"
+	done
+	key=$(newkey $ALICE --name ip2 --deny 10.0.0.0/8)
+	ip_case "a key with only a deny list: an address in it refused" PAM_AUTH_ERR 10.9.9.9
 	settle
-	expect_eq "refusal by IP records the reason" "address in deny list" "$(json $ALICE/ip | jq -r .last_denied_reason)"
+	expect_eq "refusal by IP records the reason" "address in deny list" "$(json $ALICE/ip2 | jq -r .last_denied_reason)"
+	ip_case "... and one without a remote address is refused" PAM_AUTH_ERR ""
+	settle
+	expect_eq "refusal without an address records the reason" "no remote address, but the key has IP rules" "$(json $ALICE/ip2 | jq -r .last_denied_reason)"
 }
 
 test_expiry_boundary() {
@@ -237,13 +279,35 @@ test_logging() {
 	auth keyonly $ALICE "$key" --rhost 127.0.0.6 >/dev/null
 	auth keyonly $ALICE "$key" --rhost 192.0.2.66 >/dev/null
 	log=$(cat "$SYSLOG")
-	expect_contains "success is logged with user, key id, name and rhost" \
-		"pam_apikey(keyonly:auth): accepted key for user=$ALICE key_id=${key:5:12} key_name=\"logged key\" rhost=127.0.0.6" "$log"
-	expect_contains "refusal is logged with its reason" "rhost=192.0.2.66 reason=address not in allow list" "$log"
+	expect_contains "success is logged with user, key id, name and rhost, quoted" \
+		"pam_apikey(keyonly:auth): accepted key for user=\"$ALICE\" key_id=${key:5:12} key_name=\"logged\\x20key\" rhost=\"127.0.0.6\"" "$log"
+	expect_contains "refusal is logged with its reason" 'rhost="192.0.2.66" reason="address\x20not\x20in\x20allow\x20list"' "$log"
 	expect_contains "log lines go to authpriv" "<8" "$(grep -m1 pam_apikey <<<"$log" | cut -c1-2)"
 	expect_lacks "the key never appears in the log" "$key" "$log"
 	expect_lacks "the secret never appears in the log" "${key:18:32}" "$log"
 	expect_lacks "a non-key password is not logged" "alice-unix-pw" "$log$(auth keyorpass $ALICE alice-unix-pw >/dev/null; cat "$SYSLOG")"
+}
+
+# A remote client chooses the user name: it must not plant fields or
+# terminal controls in what administrators and their parsers read.
+test_log_injection() {
+	key=$(newkey $ALICE --name 'say "hi" = ok')
+	: >"$SYSLOG"
+	auth keyonly 'bob rhost=198.51.100.7 reason=accepted' "$key" --rhost 192.0.2.9 >/dev/null
+	line=$(grep 'pam_apikey(keyonly:auth)' "$SYSLOG" | tail -1)
+	expect_contains "a user name with planted fields is logged as one quoted token" \
+		'user="bob\x20rhost\x3d198.51.100.7\x20reason\x3daccepted"' "$line"
+	expect_eq "the only rhost= field in the line is the real one" 'rhost="192.0.2.9"' "$(grep -o 'rhost=[^ ]*' <<<"$line")"
+	expect_eq "the only reason= field in the line is the module's" 'reason="unknown\x20user"' "$(grep -o 'reason=[^ ]*' <<<"$line")"
+	: >"$SYSLOG"
+	auth keyonly $'evil\xc2\x9b31m\xff' "$key" >/dev/null
+	log=$(cat "$SYSLOG")
+	expect_contains "C1 controls and invalid UTF-8 in a user name are escaped" 'user="evil\xc2\x9b31m\xff"' "$log"
+	expect_lacks "no raw C1 byte reaches the log" $'\xc2\x9b' "$log"
+	expect_lacks "no raw invalid byte reaches the log" $'\xff' "$log"
+	: >"$SYSLOG"
+	auth keyonly $ALICE "$key" --rhost 192.0.2.10 >/dev/null
+	expect_contains "a key name with quotes and '=' is logged escaped" 'key_name="say\x20\"hi\"\x20\x3d\x20ok"' "$(cat "$SYSLOG")"
 }
 
 test_linkage() {
@@ -304,6 +368,76 @@ test_unprivileged_caller() {
 	expect_eq "unprivileged user cannot manage keys" 1 "$RC"
 }
 
+# helper_answer AS-USER OP USER RHOST KEY: "STATUS REASON|NAME|EXPIRES|"
+helper_answer() {
+	"$BIN/testtool" request "$2" "$3" "$4" test "" "$5" >"$WORK/answer.req"
+	if [ "$1" = root ]; then
+		"$BIN/apikey-helper" <"$WORK/answer.req" >"$WORK/answer.out" 2>/dev/null
+	else
+		as_user "$1" "$BIN/apikey-helper" <"$WORK/answer.req" >"$WORK/answer.out" 2>/dev/null
+	fi
+	echo "$? $(tr '\0' '|' <"$WORK/answer.out")"
+}
+
+# An unprivileged caller holding another account's key learns nothing of
+# it, and leaves no trace on it.
+test_foreign_key_is_a_wrong_key() {
+	bkey=$(newkey $BOB --name "bob's deploy key" --expires +20d)
+	wrong=$("$BIN/testtool" key "${bkey:5:12}" "$(printf 'q%.0s' $(seq 32))")
+	as_wrong=$(helper_answer $ALICE A $ALICE 192.0.2.1 "$wrong")
+	expect_eq "a wrong key asked about by alice for her own account" "10 wrong or unknown key|||" "$as_wrong"
+	expect_eq "bob's key, presented by alice for her own account, is answered as a wrong key" "$as_wrong" \
+		"$(helper_answer $ALICE A $ALICE 192.0.2.1 "$bkey")"
+	expect_eq "... through a real PAM stack too" PAM_AUTH_ERR "$(user_auth $ALICE keyonly $ALICE "$bkey" --rhost 192.0.2.1)"
+	settle
+	expect_eq "nothing is recorded on bob's key" "null null" "$(json $BOB/"bob's deploy key" | jq -r '"\(.last_denied_at) \(.last_denied_ip)"')"
+	# root (sshd) still learns which key it was, and the admin sees it
+	expect_eq "root asking the same is told whose key it is (the check above can fail)" \
+		"10 key belongs to another user|bob's deploy key|" "$(helper_answer root A $ALICE 192.0.2.1 "$bkey" | cut -d'|' -f1-2)|"
+	settle
+	expect_eq "and for root the denial is recorded on bob's key" 192.0.2.1 "$(json $BOB/"bob's deploy key" | jq -r .last_denied_ip)"
+}
+
+# One decision reads the key and its rules in one snapshot: a delete that
+# commits between the two reads must not turn the key into one without
+# rules (allowed from anywhere).
+test_one_snapshot_per_decision() {
+	key=$(newkey $ALICE --name snap --allow 192.0.2.0/24)
+	install -m 0755 "$BUILD/apikey-helper" "$BIN/root-helper"
+	"$BIN/testtool" request A $ALICE 198.51.100.1 test "" "$key" >"$WORK/snap.req"
+	mkdir -p "$WORK/pause"
+	FAULT_PAUSE_SQL="FROM ip_rules" FAULT_PAUSE_DIR=$WORK/pause LD_PRELOAD=$BUILD/libfault.so \
+		"$BIN/root-helper" <"$WORK/snap.req" >/dev/null 2>&1 &
+	hpid=$!
+	for _ in $(seq 250); do [ -e "$WORK/pause/paused" ] && break; sleep 0.02; done
+	check "the helper paused between reading the key and reading its rules" test -e "$WORK/pause/paused"
+	$CTL delete $ALICE/snap --yes >/dev/null
+	check "the delete committed while the helper was paused" test -z "$($CTL list $ALICE --json | jq -r '.[] | select(.name == "snap") | .id')"
+	touch "$WORK/pause/go"
+	wait "$hpid"
+	expect_eq "a key deleted between two reads of one decision is judged on one snapshot: refused from the refused address" 10 "$?"
+	rm -rf "$WORK/pause"
+	# and by stress: three login loops from a refused address and a delete
+	accepted=0 logins=0
+	for r in $(seq "${SNAPSHOT_ROUNDS:-80}"); do
+		key=$(newkey $ALICE --name "race$r" --allow 192.0.2.0/24)
+		pids=""
+		for l in 1 2 3; do
+			(for _ in 1 2 3 4 5; do auth keyonly $ALICE "$key" --rhost 198.51.100.1; done >"$WORK/race$l") &
+			pids="$pids $!"
+		done
+		sleep "0.0$((RANDOM % 3))"
+		$CTL delete "$ALICE/race$r" --yes >/dev/null
+		# shellcheck disable=SC2086
+		wait $pids
+		accepted=$((accepted + $(cat "$WORK"/race[123] | grep -c PAM_SUCCESS)))
+		logins=$((logins + $(cat "$WORK"/race[123] | wc -l)))
+	done
+	echo "# $logins logins from a refused address raced $r deletes"
+	expect_eq "logins from a refused address racing a delete: none accepted" 0 "$accepted"
+	check "the race loops really logged in" test "$logins" -gt $((r * 10))
+}
+
 # helper_request USER KEY [DB]: a framed request on stdout
 helper_request() { printf 'PAK1\0A\0%s\0%s\0test\0%s\0%s\0' "$1" 127.0.0.1 "${3-}" "$2"; }
 
@@ -339,20 +473,6 @@ test_helper_abuse() {
 	expect_eq "account check of another user's key id tells nothing" "key no longer exists|||" "$out"
 	expect_eq "... exactly as for an id that does not exist" "key no longer exists|||" \
 		"$(printf 'PAK1\0C\0%s\0\0test\0\0%s\0' $ALICE ZZZZZZZZZZZZ | as_user $ALICE "$BIN/apikey-helper" | tr '\0' '|')"
-	# the caller cannot stop the helper (it would freeze the store's locks)
-	mkfifo -m 0666 "$WORK/slow"
-	# a simple command, so that $! is the helper itself once setpriv execs it
-	setpriv --reuid=$ALICE --regid=$ALICE --init-groups "$BIN/apikey-helper" <"$WORK/slow" >/dev/null 2>&1 &
-	hpid=$!
-	exec 7>"$WORK/slow"
-	sleep 0.3
-	check "the process signalled is the helper" grep -q apikey-helper "/proc/$hpid/cmdline"
-	as_user $ALICE kill -STOP "$hpid" 2>/dev/null
-	stop_rc=$?
-	kill -CONT "$hpid" 2>/dev/null
-	exec 7>&-
-	wait "$hpid"
-	expect_eq "the calling user cannot SIGSTOP the helper" 1 "$stop_rc"
 }
 
 test_concurrent_logins() {
@@ -388,6 +508,7 @@ test_concurrent_logins() {
 }
 
 test_basic_accept_and_refuse
+test_mistyped_key_not_handed_on
 test_pamtester
 test_ip_rules
 test_expiry_boundary
@@ -397,8 +518,11 @@ test_account_management
 test_login_features
 test_first_pass_options
 test_logging
+test_log_injection
 test_linkage
 test_system_errors
 test_unprivileged_caller
+test_foreign_key_is_a_wrong_key
+test_one_snapshot_per_decision
 test_helper_abuse
 test_concurrent_logins

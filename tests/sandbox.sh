@@ -99,11 +99,12 @@ sandbox_user() {
 	TEST_USERS="$TEST_USERS $1"
 }
 
-# settle: waits (at most 5 s) until no helper runs, so the tracking rows
-# that helpers write after answering (helper/track.c) are in the store
+# settle: waits (at most 5 s) until no helper runs (nor a test's copy of
+# it, root-helper), so the tracking rows that helpers write after
+# answering (helper/track.c) are in the store
 settle() {
 	for _ in $(seq 100); do
-		pgrep -x apikey-helper >/dev/null || return 0
+		pgrep -x apikey-helper >/dev/null || pgrep -x root-helper >/dev/null || return 0
 		sleep 0.05
 	done
 }
@@ -180,10 +181,16 @@ SSH_OPTS=(-F /dev/null -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/nu
 	-o ConnectTimeout=10 -o BatchMode=no)
 
 # key_ssh KEY [ssh options...] USER@HOST COMMAND: ssh with the key through
-# apikey-askpass (keyboard-interactive unless the options say otherwise)
+# apikey-askpass, which answers only USER's prompts
 key_ssh() {
 	k=$1
 	shift
-	APIKEY=$k SSH_ASKPASS="$BIN/apikey-askpass" SSH_ASKPASS_REQUIRE=force \
+	for a in "$@"; do case $a in -*) ;; *@*) u=${a%@*}; break ;; esac; done
+	APIKEY=$k APIKEY_USER=$u SSH_ASKPASS="$BIN/apikey-askpass" SSH_ASKPASS_REQUIRE=force \
 		ssh "${SSH_OPTS[@]}" -p "$SSH_PORT" "$@" </dev/null
 }
+
+# the stack README.md recommends for "key or password": a key, whole or
+# mistyped, is decided by pam_apikey (ignore=ignore lets only an ordinary
+# password go on to pam_unix)
+KEY_OR_PASSWORD="auth [success=done ignore=ignore default=die]"

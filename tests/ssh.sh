@@ -6,10 +6,12 @@
 sandbox_enter "$@"
 sandbox_setup
 ALICE=pakt_alice
+BOB=pakt_bob
 sandbox_user $ALICE
+sandbox_user $BOB
 echo "$ALICE:alice-unix-pw" | chpasswd
 MOD="$BIN/pam_apikey.so helper=$BIN/apikey-helper"
-sandbox_sshd "auth [success=done default=ignore] $MOD warn_days=7" \
+sandbox_sshd "$KEY_OR_PASSWORD $MOD warn_days=7" \
 	"auth required pam_unix.so try_first_pass" \
 	"account required $MOD" \
 	"account required pam_unix.so" \
@@ -39,13 +41,13 @@ test_sftp() {
 	head -c 300000 /dev/urandom >"$WORK/upload.bin"
 	chmod 0644 "$WORK/upload.bin"
 	printf 'put %s up.bin\nget up.bin %s\n' "$WORK/upload.bin" "$WORK/download.bin" >"$WORK/batch"
-	APIKEY=$key SSH_ASKPASS="$BIN/apikey-askpass" SSH_ASKPASS_REQUIRE=force \
+	APIKEY=$key APIKEY_USER=$ALICE SSH_ASKPASS="$BIN/apikey-askpass" SSH_ASKPASS_REQUIRE=force \
 		sftp "${SSH_OPTS[@]}" -P "$SSH_PORT" -o BindAddress=127.0.0.7 -b "$WORK/batch" \
 		$ALICE@127.0.0.1 </dev/null >/dev/null 2>"$WORK/sftp.err"
 	expect_eq "sftp put and get with a key" 0 "$?"
 	check "sftp round trip is byte-identical" cmp -s "$WORK/upload.bin" "$WORK/download.bin"
 	check "the uploaded file arrived" cmp -s "$WORK/upload.bin" "/home/$ALICE/up.bin"
-	APIKEY=$key SSH_ASKPASS="$BIN/apikey-askpass" SSH_ASKPASS_REQUIRE=force \
+	APIKEY=$key APIKEY_USER=$ALICE SSH_ASKPASS="$BIN/apikey-askpass" SSH_ASKPASS_REQUIRE=force \
 		sftp "${SSH_OPTS[@]}" -P "$SSH_PORT" -b - "$ALICE@[::1]" <<<"ls" >/dev/null 2>&1
 	expect_eq "sftp over IPv6 with a key" 0 "$?"
 }
@@ -91,30 +93,87 @@ test_revocation_and_expiry() {
 	soon=$(newkey --name "soon due" --expires +2d)
 	for method in keyboard-interactive password; do
 		# sshd shows PAM's messages with the login banner: an interactive session
-		out=$(APIKEY=$soon SSH_ASKPASS="$BIN/apikey-askpass" SSH_ASKPASS_REQUIRE=force \
+		out=$(APIKEY=$soon APIKEY_USER=$ALICE SSH_ASKPASS="$BIN/apikey-askpass" SSH_ASKPASS_REQUIRE=force \
 			ssh "${SSH_OPTS[@]}" -o PreferredAuthentications=$method -tt -p "$SSH_PORT" \
 			$ALICE@127.0.0.1 <<<"exit" 2>&1)
 		expect_contains "the client sees the warn_days message ($method)" "API key 'soon due' expires in 2 days" "$out"
 	done
 }
 
+# askpass P... : runs apikey-askpass with the environment given before it
+askpass() { run_cmd env "$@"; }
+
 test_askpass() {
 	key=$(newkey --name paked --save "$WORK/ci.pak")
 	out=$(APIKEY_FILE=$WORK/ci.pak SSH_ASKPASS="$BIN/apikey-askpass" SSH_ASKPASS_REQUIRE=force \
 		ssh "${SSH_OPTS[@]}" "${KBD[@]}" -p "$SSH_PORT" $ALICE@127.0.0.1 'echo pak' </dev/null 2>/dev/null)
 	expect_eq "apikey-askpass logs in from a .pak file" pak "$out"
-	expect_eq "apikey-askpass prints the key from \$APIKEY" "$key" "$(APIKEY=$key "$BIN/apikey-askpass" "x's password: ")"
+	A=(APIKEY="$key" APIKEY_USER=$ALICE "$BIN/apikey-askpass")
+	askpass "${A[@]}" "$ALICE@127.0.0.1's password: "
+	expect_eq "the key goes to a password prompt for its user" "0 $key" "$RC $OUT"
+	askpass "${A[@]}" "($ALICE@127.0.0.1) Password: "
+	expect_eq "the key goes to a keyboard-interactive prompt for its user" "0 $key" "$RC $OUT"
+	askpass "${A[@]}" "$BOB@jump.example's password: "
+	expect_eq "a jump host's prompt for another account gets nothing" "1 " "$RC $OUT"
+	askpass "${A[@]}" "($BOB@127.0.0.1) Password: "
+	expect_eq "a keyboard-interactive prompt for another account gets nothing" "1 " "$RC $OUT"
+	askpass "${A[@]}"
+	expect_eq "a call without a prompt gets nothing" "1 " "$RC $OUT"
+	askpass "${A[@]}" "Password: "
+	expect_eq "a prompt that names no user@host gets nothing" "1 " "$RC $OUT"
+	askpass "${A[@]}" "Are you sure you want to continue connecting (yes/no)?"
+	expect_eq "a yes/no question is never answered with the key" "1 " "$RC $OUT"
+	askpass "${A[@]}" "($ALICE@127.0.0.1) Verification code: "
+	expect_eq "a keyboard-interactive prompt for something else gets nothing" "1 " "$RC $OUT"
+	askpass APIKEY="$key" "$BIN/apikey-askpass" "$ALICE@127.0.0.1's password: "
+	expect_eq "\$APIKEY without \$APIKEY_USER answers nothing" "1 " "$RC $OUT"
+	expect_contains "... and says to set APIKEY_USER" "APIKEY_USER" "$ERR"
+	askpass APIKEY="$key" APIKEY_USER=$ALICE APIKEY_HOSTS='*.example.org, deploy-?' "$BIN/apikey-askpass" "$ALICE@127.0.0.1's password: "
+	expect_eq "a host not in \$APIKEY_HOSTS gets nothing" "1 " "$RC $OUT"
+	askpass APIKEY="$key" APIKEY_USER=$ALICE APIKEY_HOSTS='*.example.org, deploy-?' "$BIN/apikey-askpass" "$ALICE@Deploy-7's password: "
+	expect_eq "a host matching a pattern in \$APIKEY_HOSTS (any case) gets the key" "0 $key" "$RC $OUT"
+	askpass APIKEY="$key" APIKEY_USER=$ALICE APIKEY_HOSTS='*.example.org' "$BIN/apikey-askpass" "($ALICE@api.example.org) Password: "
+	expect_eq "a glob pattern matches a host name" "0 $key" "$RC $OUT"
+	askpass APIKEY="$key" APIKEY_USER=$ALICE "$BIN/apikey-askpass" "($BOB@h) Password:"$'\e[2J'
+	expect_contains "a prompt's terminal escapes are not echoed raw" '\x1b[2J' "$ERR"
+	hkey=$(newkey --name hosted --save "$WORK/hosted.pak" --save-hosts '127.0.0.*, ::1')
+	expect_contains "--save-hosts writes the .pak's hosts: field" "hosts: 127.0.0.*, ::1" "$(cat "$WORK/hosted.pak")"
+	askpass APIKEY_FILE="$WORK/hosted.pak" "$BIN/apikey-askpass" "$ALICE@127.0.0.9's password: "
+	expect_eq "a .pak with hosts: answers a listed host" "0 $hkey" "$RC $OUT"
+	askpass APIKEY_FILE="$WORK/hosted.pak" "$BIN/apikey-askpass" "$ALICE@10.0.0.1's password: "
+	expect_eq "a .pak with hosts: refuses a host not listed" "1 " "$RC $OUT"
+	askpass APIKEY_FILE="$WORK/hosted.pak" "$BIN/apikey-askpass" "$BOB@127.0.0.9's password: "
+	expect_eq "a .pak answers only its user: field's prompts" "1 " "$RC $OUT"
 	chmod 0640 "$WORK/ci.pak"
-	run_cmd env APIKEY_FILE="$WORK/ci.pak" "$BIN/apikey-askpass" "Password: "
+	askpass APIKEY_FILE="$WORK/ci.pak" "$BIN/apikey-askpass" "$ALICE@h's password: "
 	expect_eq "a group-readable .pak is refused" 1 "$RC"
 	expect_contains "the refusal says how to fix it" "chmod 600" "$ERR"
 	chmod 0604 "$WORK/ci.pak"
-	run_cmd env APIKEY_FILE="$WORK/ci.pak" "$BIN/apikey-askpass" "Password: "
+	askpass APIKEY_FILE="$WORK/ci.pak" "$BIN/apikey-askpass" "$ALICE@h's password: "
 	expect_eq "an other-readable .pak is refused" "1 " "$RC $OUT"
-	run_cmd env APIKEY="$key" "$BIN/apikey-askpass" "Are you sure you want to continue connecting (yes/no)?"
-	expect_eq "a yes/no question is never answered with the key" "1 " "$RC $OUT"
-	run_cmd env APIKEY=not-a-key "$BIN/apikey-askpass" "Password: "
+	askpass APIKEY=not-a-key APIKEY_USER=$ALICE "$BIN/apikey-askpass" "$ALICE@h's password: "
 	expect_eq "a malformed \$APIKEY is refused" 1 "$RC"
+}
+
+# ProxyJump: the jump host asks first, for its own account.  The key must
+# not go there (a jump host could be anyone's).
+test_proxyjump() {
+	key=$(newkey --name jumping)
+	printf '%s\n' "StrictHostKeyChecking no" "UserKnownHostsFile /dev/null" "LogLevel ERROR" \
+		"PubkeyAuthentication no" "PreferredAuthentications keyboard-interactive,password" \
+		"NumberOfPasswordPrompts 1" "ConnectTimeout 10" "BatchMode no" >"$WORK/ssh_config"
+	jump() {
+		APIKEY=$key APIKEY_USER=$1 SSH_ASKPASS="$BIN/apikey-askpass" SSH_ASKPASS_REQUIRE=force \
+			ssh -F "$WORK/ssh_config" -J "$BOB@127.0.0.1:$SSH_PORT" -p "$SSH_PORT" \
+			$ALICE@127.0.0.1 'echo through' </dev/null 2>/dev/null
+	}
+	: >"$SYSLOG"
+	expect_eq "with a jump host asking for another account, the login does not happen" "" "$(jump $ALICE)"
+	expect_lacks "the key never reached the jump host" "key_id=${key:5:12}" "$(cat "$SYSLOG")"
+	# the same with APIKEY_USER naming the jump account: now it does get there
+	jump $BOB >/dev/null
+	expect_contains "(the check can fail: answered for $BOB, the key reaches the jump host)" \
+		"user=\"$BOB\" key_id=${key:5:12}" "$(cat "$SYSLOG")"
 }
 
 test_rotate() {
@@ -139,5 +198,6 @@ test_ip_rules
 test_key_or_password
 test_revocation_and_expiry
 test_askpass
+test_proxyjump
 test_rotate
 test_no_key_in_logs

@@ -10,6 +10,11 @@
  *   FAULT_SCOPE=a,b               only calls made from objects whose path
  *                                 contains one of these count (e.g. the
  *                                 module, not libpam)
+ *   FAULT_PAUSE_SQL=text FAULT_PAUSE_DIR=dir
+ *                                 before preparing the first statement
+ *                                 whose SQL holds text, create dir/paused
+ *                                 and wait (at most 20 s) for dir/go: a
+ *                                 test changes the store between two reads
  *
  * The environment is read when the library loads, before main (the helper
  * clears its environment in main).
@@ -46,6 +51,7 @@ static long fail_nth;
 static char count_file[512];
 static char scope[512];
 static int ready, in_scope_check;
+static char pause_sql[256], pause_dir[256];
 
 static void setup(void)
 {
@@ -60,6 +66,12 @@ static void setup(void)
 		snprintf(count_file, sizeof count_file, "%s", file);
 	if (getenv("FAULT_SCOPE") != NULL)
 		snprintf(scope, sizeof scope, ",%s,", getenv("FAULT_SCOPE"));
+	if (getenv("FAULT_PAUSE_SQL") != NULL && getenv("FAULT_PAUSE_DIR"))
+		snprintf(pause_sql, sizeof pause_sql, "%s",
+			 getenv("FAULT_PAUSE_SQL"));
+	if (getenv("FAULT_PAUSE_DIR") != NULL)
+		snprintf(pause_dir, sizeof pause_dir, "%s",
+			 getenv("FAULT_PAUSE_DIR"));
 	ready = 1;
 }
 
@@ -348,11 +360,31 @@ int sqlite3_open_v2(const char *path, sqlite3 **db, int flags, const char *vfs)
 	return real_sqlite3_open_v2(path, db, flags, vfs);
 }
 
+/* FAULT_PAUSE_SQL: once, before the statement is prepared */
+static void maybe_pause(const char *sql)
+{
+	static int paused;
+	char path[300];
+	int fd;
+
+	if (pause_sql[0] == '\0' || paused || strstr(sql, pause_sql) == NULL)
+		return;
+	paused = 1;
+	snprintf(path, sizeof path, "%s/paused", pause_dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd >= 0)
+		close(fd);
+	snprintf(path, sizeof path, "%s/go", pause_dir);
+	for (int i = 0; i < 2000 && access(path, F_OK) != 0; i++)
+		usleep(10000);
+}
+
 int sqlite3_prepare_v2(sqlite3 *db, const char *sql, int n,
 		       sqlite3_stmt **stmt, const char **tail)
 {
 	REAL(int, sqlite3_prepare_v2,
 	     (sqlite3 *, const char *, int, sqlite3_stmt **, const char **))
+	maybe_pause(sql);
 	if (should_fail(F_SQLITE_PREPARE)) {
 		*stmt = NULL;
 		return SQLITE_NOMEM;

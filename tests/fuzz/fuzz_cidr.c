@@ -11,23 +11,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char text[512], canon[CIDR_TEXT_MAX], again[CIDR_TEXT_MAX], err[256];
 	struct ip_addr addr;
+	struct ip_block block;
 
 	if (size >= sizeof text)
 		return 0;
 	memcpy(text, data, size);
 	text[size] = '\0';
 	if (cidr_canonical(text, canon, sizeof canon, err, sizeof err)) {
-		/* canonical text is a fixed point and matches as a block */
+		/* canonical text is a fixed point, reads back as a block,
+		 * and a bare address lies in its own block */
 		if (!cidr_canonical(canon, again, sizeof again, err,
 				    sizeof err) ||
-		    strcmp(canon, again) != 0)
+		    strcmp(canon, again) != 0 ||
+		    !cidr_block_parse(canon, &block))
 			__builtin_trap();
 		if (rhost_address(text, &addr) &&
-		    cidr_contains_addr(canon, &addr) != 1)
+		    !cidr_block_contains(&block, &addr))
 			__builtin_trap();
 	}
-	if (rhost_address(text, &addr))
-		(void)cidr_contains_addr("10.0.0.0/8", &addr);
-	(void)cidr_contains_addr(text, &addr);
+	/* stored text is read strictly: only canonical blocks parse */
+	if (cidr_block_parse(text, &block) &&
+	    !cidr_canonical(text, canon, sizeof canon, err, sizeof err))
+		__builtin_trap();
+	if (rhost_address(text, &addr) && cidr_block_parse("10.0.0.0/8", &block))
+		(void)cidr_block_contains(&block, &addr);
 	return 0;
 }

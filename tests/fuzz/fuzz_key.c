@@ -11,7 +11,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct parsed_key key;
-	char rebuilt[KEY_LEN + 1], found[KEY_LEN + 1];
+	char rebuilt[KEY_LEN + 1];
+	static struct pak found;
 
 	if (key_parse((const char *)data, size, &key)) {
 		/* a parsed key reassembles to exactly the input */
@@ -19,8 +20,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    memcmp(rebuilt, data, KEY_LEN) != 0)
 			__builtin_trap();
 	}
-	if (pak_parse_key((const char *)data, size, found) &&
-	    !key_parse(found, strlen(found), NULL))
+	/* a .pak that reads has a valid key, a user and usable hosts */
+	if (pak_parse((const char *)data, size, &found) &&
+	    (!key_parse(found.key, strlen(found.key), NULL) ||
+	     found.user[0] == '\0' ||
+	     (found.hosts[0] != '\0' && !pak_hosts_valid(found.hosts))))
 		__builtin_trap();
 	return 0;
 }

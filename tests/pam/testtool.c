@@ -2,6 +2,9 @@
  * testtool: small things the shell tests cannot do themselves.
  *   testtool key ID SECRET          print the key string for id and secret
  *                                   (a well-formed key with a wrong secret)
+ *   testtool request OP USER RHOST SERVICE DB KEY
+ *                                   write a helper request (request.h) made
+ *                                   by the real encoder; OP is A or C
  *   testtool noargv PROGRAM [VAR=VALUE]...
  *                                   exec PROGRAM with argc == 0 and only the
  *                                   given environment (pkexec CVE-2021-4034)
@@ -20,6 +23,7 @@
 #include <unistd.h>
 
 #include "keyfmt.h"
+#include "request.h"
 
 static long long now_us(void)
 {
@@ -76,10 +80,35 @@ static int time_runs(int rounds, const char *program, int files, char **names)
 	return 0;
 }
 
+/* Fields longer than the protocol allows are refused by the encoder; the
+ * tests that need oversized or malformed bytes write them themselves. */
+static int write_request(char **field)
+{
+	static struct request req;
+	char buf[REQ_MAX];
+	const char *values[5] = {field[1], field[2], field[3], field[4],
+				 field[5]};
+	char *targets[5] = {req.user, req.rhost, req.service, req.db, req.key};
+	size_t sizes[5] = {sizeof req.user, sizeof req.rhost,
+			   sizeof req.service, sizeof req.db, sizeof req.key};
+	size_t len;
+
+	req.op = field[0][0];
+	for (int i = 0; i < 5; i++) {
+		if (strlen(values[i]) >= sizes[i])
+			return 1;
+		memcpy(targets[i], values[i], strlen(values[i]) + 1);
+	}
+	len = request_encode(&req, buf, sizeof buf);
+	return len > 0 && fwrite(buf, 1, len, stdout) == len ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	char key[KEY_LEN + 1];
 
+	if (argc == 8 && strcmp(argv[1], "request") == 0)
+		return write_request(argv + 2);
 	if (argc == 4 && strcmp(argv[1], "key") == 0) {
 		if (!key_assemble(argv[2], argv[3], key, sizeof key))
 			return 1;
@@ -94,7 +123,8 @@ int main(int argc, char **argv)
 	}
 	if (argc >= 5 && strcmp(argv[1], "time") == 0)
 		return time_runs(atoi(argv[2]), argv[3], argc - 4, argv + 4);
-	fprintf(stderr, "usage: testtool key ID SECRET | noargv PROGRAM "
-			"[ENV]... | time ROUNDS PROGRAM FILE...\n");
+	fprintf(stderr, "usage: testtool key ID SECRET | request OP USER RHOST "
+			"SERVICE DB KEY | noargv PROGRAM [ENV]... | time "
+			"ROUNDS PROGRAM FILE...\n");
 	return 2;
 }

@@ -31,6 +31,7 @@ int main(void)
 	test_json();
 	test_request();
 	test_text();
+	test_logquote();
 	printf("# unit: %d passed, %d failed\n", passed, failed);
 	return failed == 0 ? 0 : 1;
 }

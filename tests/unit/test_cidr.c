@@ -1,4 +1,6 @@
 #include <arpa/inet.h>
+#include <libcidr.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -61,12 +63,95 @@ static void test_strictness(void)
 	      refused("2001:db8::1/32", "did you mean 2001:db8::/32?"));
 }
 
-static bool contains(const char *block, const char *rhost)
+static bool contains(const char *text, const char *rhost)
 {
 	struct ip_addr addr;
+	struct ip_block block;
 
-	return rhost_address(rhost, &addr) &&
-	       cidr_contains_addr(block, &addr) == 1;
+	return rhost_address(rhost, &addr) && cidr_block_parse(text, &block) &&
+	       cidr_block_contains(&block, &addr);
+}
+
+static CIDR *libcidr_host(const struct ip_addr *addr)
+{
+	struct in_addr v4;
+	struct in6_addr v6;
+
+	if (addr->family == AF_INET) {
+		memcpy(&v4, addr->bytes, sizeof v4);
+		return cidr_from_inaddr(&v4);
+	}
+	memcpy(&v6, addr->bytes, sizeof v6);
+	return cidr_from_in6addr(&v6);
+}
+
+/* libcidr's own answer, end to end: the block made by widening its
+ * network address one bit at a time, then cidr_contains (0: contained). */
+static bool libcidr_contains(const struct ip_block *b, const struct ip_addr *a)
+{
+	CIDR *block = libcidr_host(&b->net), *host = libcidr_host(a);
+	bool inside;
+
+	for (int len = b->net.family == AF_INET ? 32 : 128; len > b->prefix;
+	     len--) {
+		CIDR *wider = cidr_net_supernet(block);
+		cidr_free(block);
+		block = wider;
+	}
+	inside =
+	    block != NULL && host != NULL && cidr_contains(block, host) == 0;
+	cidr_free(block);
+	cidr_free(host);
+	return inside;
+}
+
+/* A random block (through the strict parser) and an address near it. */
+static bool random_case(struct ip_block *block, struct ip_addr *addr)
+{
+	char text[CIDR_TEXT_MAX], canon[CIDR_TEXT_MAX], err[128];
+	struct ip_addr a = {.family =
+				randombytes_uniform(2) ? AF_INET : AF_INET6};
+	int max = a.family == AF_INET ? 32 : 128;
+	int prefix = (int)randombytes_uniform((uint32_t)max + 1);
+	char host[INET6_ADDRSTRLEN];
+
+	randombytes_buf(a.bytes, a.family == AF_INET ? 4 : 16);
+	*addr = a;
+	/* flip one random bit: inside the block or out, by its position */
+	addr->bytes[randombytes_uniform(a.family == AF_INET ? 4 : 16)] ^=
+	    (unsigned char)(1u << randombytes_uniform(8));
+	inet_ntop(a.family, a.bytes, host, sizeof host);
+	snprintf(text, sizeof text, "%s/%d", host, prefix);
+	if (!cidr_canonical(text, canon, sizeof canon, err, sizeof err)) {
+		/* host bits set: take the hint's block */
+		const char *hint = strstr(err, "did you mean ");
+		if (hint == NULL)
+			return false;
+		snprintf(canon, sizeof canon, "%s", hint + 13);
+		canon[strcspn(canon, "?")] = '\0';
+	}
+	return cidr_block_parse(canon, block);
+}
+
+static void test_against_libcidr(void)
+{
+	int agree = 0, inside = 0, rounds = 20000;
+
+	for (int i = 0; i < rounds; i++) {
+		struct ip_block block;
+		struct ip_addr addr;
+
+		if (!random_case(&block, &addr))
+			break;
+		bool ours = cidr_block_contains(&block, &addr);
+		agree += ours == libcidr_contains(&block, &addr);
+		inside += ours;
+	}
+	CHECK("matching agrees with libcidr's cidr_contains on 20000 random "
+	      "blocks and addresses",
+	      agree == rounds);
+	CHECK("the random cases hold addresses both inside and outside",
+	      inside > rounds / 10 && inside < rounds - rounds / 10);
 }
 
 static void test_matching(void)
@@ -97,10 +182,15 @@ static void test_matching(void)
 	CHECK("empty rhost is not an address", !rhost_address("", &addr));
 	CHECK("octal-looking rhost is not an address",
 	      !rhost_address("010.1.1.1", &addr));
-	CHECK("a stored entry that is not canonical is reported as damaged",
-	      rhost_address("1.2.0.3", &addr) &&
-		  cidr_contains_addr("1.2.3", &addr) == -1 &&
-		  cidr_contains_addr("10.1.2.3/8", &addr) == -1);
+	struct ip_block block;
+	CHECK("a stored entry that does not parse strictly is damaged",
+	      !cidr_block_parse("1.2.3", &block));
+	CHECK("a stored entry with host bits set is damaged",
+	      !cidr_block_parse("10.1.2.3/8", &block) &&
+		  !cidr_block_parse("2001:db8::1/32", &block));
+	CHECK("a stored entry with trailing junk is damaged",
+	      !cidr_block_parse("10.0.0.0/8x", &block) &&
+		  !cidr_block_parse("10.0.0.0/08", &block));
 }
 
 void test_cidr(void)
@@ -108,4 +198,5 @@ void test_cidr(void)
 	test_canonical();
 	test_strictness();
 	test_matching();
+	test_against_libcidr();
 }

@@ -50,7 +50,16 @@ static void test_deny_only(void)
 	      verdict("198.51.100.9", IP_ALLOWED));
 	CHECK("deny list: hostname refused",
 	      verdict("host.example", IP_NOT_NUMERIC));
-	CHECK("deny list: local login allowed", verdict("", IP_ALLOWED));
+	CHECK("deny list: a login without a remote address is refused",
+	      verdict("", IP_NO_RHOST) && verdict(NULL, IP_NO_RHOST));
+	rules("+d 0.0.0.0/0, +d ::/0");
+	CHECK("deny 0.0.0.0/0 and ::/0 refuses IPv4, IPv6 and mapped",
+	      verdict("192.0.2.1", IP_IN_DENY_LIST) &&
+		  verdict("2001:db8::1", IP_IN_DENY_LIST) &&
+		  verdict("::ffff:192.0.2.1", IP_IN_DENY_LIST));
+	CHECK("deny 0.0.0.0/0 and ::/0 refuses host names and no address",
+	      verdict("host.example", IP_NOT_NUMERIC) &&
+		  verdict("", IP_NO_RHOST));
 	CHECK("deny list: mapped address in it refused",
 	      verdict("::ffff:10.9.9.9", IP_IN_DENY_LIST));
 }
@@ -103,6 +112,9 @@ static void test_damaged_and_expiry(void)
 	rules("+d 1.2.3");
 	CHECK("damaged stored entry fails closed",
 	      verdict("198.51.100.9", IP_BAD_RULE));
+	rules("+a 192.0.2.0/24, -d 10.1.2.3/8");
+	CHECK("a damaged entry fails closed even when disabled",
+	      verdict("192.0.2.1", IP_BAD_RULE) && verdict("", IP_BAD_RULE));
 	memset(&rec, 0, sizeof rec);
 	rec.expires_at = 1000;
 	CHECK("key is valid until its expiry instant", !key_expired(&rec, 999));

@@ -31,6 +31,36 @@ void test_text(void)
 	CHECK("escape character in a name is refused", !name_ok("a\x1b[31m"));
 	CHECK("invalid UTF-8 in a name is refused", !name_ok("a\xff"));
 	CHECK("C1 control in a name is refused", !name_ok("a\xc2\x9b"));
+	CHECK("right-to-left override (U+202E) in a name is refused",
+	      !name_ok("invoice\xe2\x80\xaegpj.exe"));
+	CHECK("zero-width space (U+200B) in a name is refused",
+	      !name_ok("ci\xe2\x80\x8b"));
+	CHECK("zero-width non-joiner (U+200C) in a name is refused",
+	      !name_ok("c\xe2\x80\x8ci"));
+	CHECK("zero-width joiner (U+200D) in a name is refused",
+	      !name_ok("c\xe2\x80\x8di"));
+	CHECK("word joiner (U+2060) in a name is refused",
+	      !name_ok("c\xe2\x81\xa0i"));
+	CHECK("byte order mark (U+FEFF) in a name is refused",
+	      !name_ok("\xef\xbb\xbf"
+		       "ci"));
+	CHECK("left-to-right isolate (U+2066) in a name is refused",
+	      !name_ok("a\xe2\x81\xa6"
+		       "b"));
+	CHECK("soft hyphen (U+00AD) in a name is refused",
+	      !name_ok("de\xc2\xadploy"));
+	CHECK("line separator (U+2028) in a name is refused",
+	      !name_ok("a\xe2\x80\xa8"
+		       "b"));
+	CHECK("bidi override in a description is refused",
+	      !description_ok("line\n\xe2\x80\xae"
+			      "evil"));
+	CHECK("zero-width space in a description is refused",
+	      !description_ok("a\xe2\x80\x8b"));
+	CHECK("an emoji in a name is accepted",
+	      name_ok("deploy \xf0\x9f\x9a\x80"));
+	CHECK("CJK text in a name is accepted",
+	      name_ok("\xe9\x83\xa8\xe7\xbd\xb2"));
 	memset(long_name, 'n', NAME_MAX_CHARS);
 	long_name[NAME_MAX_CHARS] = '\0';
 	CHECK("128-character name is accepted", name_ok(long_name));

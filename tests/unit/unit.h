@@ -16,5 +16,6 @@ void test_when(void);
 void test_json(void);
 void test_request(void);
 void test_text(void);
+void test_logquote(void);
 
 #endif
