@@ -34,8 +34,10 @@ if [ -z "${PAM_APIKEY_SANDBOX-}" ]; then
 		echo "bench: must run as root (it installs a setuid helper in a private namespace)" >&2
 		exit 1
 	fi
-	sh "$TOP/bench/deps.sh" || exit 1
-	sh "$TOP/bench/build.sh" || exit 1
+	[ -x "$BUILD/bench/genkeys" ] || {
+		echo "bench: run it as 'make bench' (it builds the bench's tools)" >&2
+		exit 1
+	}
 	sandbox_run "$@"
 	rc=$?
 	if [ "$rc" = 0 ]; then

@@ -84,8 +84,7 @@ int main(int argc, char **argv)
 	}
 	n = atol(argv[3]);
 	uid = atoll(argv[5]);
-	if (!secret_init() ||
-	    !pepper_load(argv[2], pepper, err, sizeof err)) {
+	if (!secret_init() || !pepper_load(argv[2], pepper, err, sizeof err)) {
 		fprintf(stderr, "genkeys: %s\n", err);
 		return 1;
 	}
@@ -136,7 +135,8 @@ int main(int argc, char **argv)
 		if (sqlite3_step(ins) != SQLITE_DONE) {
 			/* a random id collided: draw again */
 			if (sqlite3_extended_errcode(db) ==
-			    SQLITE_CONSTRAINT_PRIMARYKEY && i > 0) {
+				SQLITE_CONSTRAINT_PRIMARYKEY &&
+			    i > 0) {
 				i--;
 				continue;
 			}

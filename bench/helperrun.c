@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "request.h"
+#include "protocol.h"
 
 static int cmp_long(const void *a, const void *b)
 {

@@ -38,7 +38,7 @@
 #include <unistd.h>
 
 #include "logquote.h"
-#include "request.h"
+#include "protocol.h"
 #include "secret.h"
 #include "store.h"
 #include "track.h"

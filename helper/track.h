@@ -2,7 +2,7 @@
 #ifndef APIKEY_TRACK_H
 #define APIKEY_TRACK_H
 
-#include "request.h"
+#include "protocol.h"
 #include "verify.h"
 
 /* Seconds after which the helper (or its tracking child) gives up; the

@@ -26,7 +26,7 @@
 #include "keyfmt.h"
 #include "logquote.h"
 #include "options.h"
-#include "request.h"
+#include "protocol.h"
 #include "spawn.h"
 
 #define FAIL_DELAY_USEC 2000000

@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "request.h"
+#include "protocol.h"
 
 #define HELPER_DIED (-1) /* killed, crashed, timed out or could not run */
 

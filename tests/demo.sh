@@ -103,7 +103,7 @@ step "the deleted key is refused on the next connection" $?
 say "9. An expired key is refused"
 OLD=$(apikeyctl create $USER_NAME --name expiring --expires +1h --quiet 2>/dev/null)
 show "sqlite3 keys.db \"UPDATE keys SET expires_at = now - 1 ...\"   (an hour passes)"
-sqlite3 -cmd '.timeout 5000' "$DB" "UPDATE keys SET expires_at = strftime('%s','now') - 1 WHERE name = 'expiring'"
+dbq "UPDATE keys SET expires_at = strftime('%s','now') - 1 WHERE name = 'expiring'"
 ssh_as OLD 127.0.0.2 'echo should not get here'
 [ $? != 0 ]
 step "the expired key is refused" $?

@@ -15,11 +15,10 @@ MAX_SITES=${FAULT_SITES:-12}
 install -m 0755 "$BUILD/apikey-helper" "$BIN/root-helper"
 service keyonly "auth required $BIN/pam_apikey.so helper=$BIN/apikey-helper nodelay"
 key=$($CTL create $ALICE --name good --quiet 2>/dev/null)
-wrong=$("$BIN/testtool" key "${key:5:12}" "$(printf 'f%.0s' $(seq 32))")
+wrong=$(wrong_secret "$key")
 $CTL create $ALICE --name base --allow 192.0.2.0/24 --deny 10.0.0.0/8 --quiet >/dev/null 2>&1
-printf 'PAK1\0A\0%s\0%s\0t\0\0%s\0' $ALICE 192.0.2.1 "$key" >"$WORK/good.req"
-printf 'PAK1\0A\0%s\0%s\0t\0\0%s\0' $ALICE 192.0.2.1 "$wrong" >"$WORK/wrong.req"
-dbq() { sqlite3 -cmd '.timeout 5000' "$DB" "$1"; }
+request A $ALICE 192.0.2.1 "$key" >"$WORK/good.req"
+request A $ALICE 192.0.2.1 "$wrong" >"$WORK/wrong.req"
 
 # sites SCOPE COMMAND...: "func n" lines, the call sites to fail
 sites() {
@@ -64,7 +63,8 @@ sweep_ctl() { # NAME COMMAND-TEMPLATE (with @N@ for a fresh number)
 			bad="$bad $func#$nth:reported-success-but-key-fails"
 		fi
 	done < <(sites apikeyctl,libsqlite3 $CTL ${template//@N@/0})
-	expect_eq "faults in apikeyctl $label ($runs call sites): no crash, no half-written key" "" "$bad"
+	echo "# apikeyctl $label: $runs call sites failed"
+	expect_eq "faults in apikeyctl $label: no crash, no half-written key" "" "$bad"
 	check "the apikeyctl $label sweep really failed calls" test "$runs" -gt 20
 }
 
@@ -85,7 +85,8 @@ test_helper() {
 			[ "$which" = wrong ] && [ "$RC" = 0 ] && bad="$bad $func#$nth:ACCEPTED"
 		done < <(STDIN_FILE=$WORK/$which.req sites root-helper,libsqlite3 "$BIN/root-helper")
 		settle
-		expect_eq "faults in the helper, $which key ($runs call sites): never accepted wrongly, no crash" "" "$bad"
+		echo "# helper, $which key: $runs call sites failed"
+		expect_eq "faults in the helper, $which key: never accepted wrongly, no crash" "" "$bad"
 		check "the helper sweep really failed calls ($which key)" test "$runs" -gt 20
 	done
 	check "the store is whole after the helper sweeps" whole
@@ -119,7 +120,8 @@ test_module() {
 			[ "$got" = PAM_IGNORE ] && bad="$bad $func#$nth:IGNORE"
 			[ "$which" = wrong ] && [ "$got" = PAM_SUCCESS ] && bad="$bad $func#$nth:SUCCESS"
 		done < <(STDIN_FILE=$WORK/pw sites pam_apikey.so "$BIN/pam-test" "$WORK/pam.d" keyonly $ALICE --rhost 192.0.2.1)
-		expect_eq "faults in the module, $which key ($runs call sites): never SUCCESS wrongly, never IGNORE, no crash" "" "$bad"
+		echo "# module, $which key: $runs call sites failed"
+		expect_eq "faults in the module, $which key: never SUCCESS wrongly, never IGNORE, no crash" "" "$bad"
 		check "the module sweep really failed calls ($which key)" test "$runs" -gt 3
 	done
 }

@@ -8,9 +8,9 @@
 make_workdir
 
 MODULE_PAGE=$TOP/pam_apikey/pam_apikey.8
-CTL_PAGE=$TOP/helper/apikeyctl.8
+CTL_PAGE=$TOP/ctl/apikeyctl.8
 HELPER_PAGE=$TOP/helper/apikey-helper.8
-ASKPASS_PAGE=$TOP/helper/apikey-askpass.1
+ASKPASS_PAGE=$TOP/askpass/apikey-askpass.1
 
 # roff source as plain words: \- -> -, font escapes and comments gone
 plain() {
@@ -37,7 +37,7 @@ for page in "$MODULE_PAGE" "$CTL_PAGE" "$HELPER_PAGE" "$ASKPASS_PAGE"; do
 done
 
 # --- apikeyctl: every command, from the command table in ctl.c
-commands=$(sed -n 's/^ *{"\([a-z]*\)", ctl_[a-z]*,.*/\1/p' "$TOP/helper/ctl.c")
+commands=$(sed -n 's/^ *{"\([a-z]*\)", ctl_[a-z]*,.*/\1/p' "$TOP/ctl/main.c")
 expect_eq "the command table lists the 8 known commands (extractor works)" \
 	"init create list show edit delete rotate verify" "$(echo $commands)"
 for c in $commands; do
@@ -48,7 +48,7 @@ help_commands=$(sed -n 's/^  apikeyctl \([a-z]*\).*/\1/p' <<<"$("$BUILD/apikeyct
 expect_eq "apikeyctl --help lists the same commands" "$(echo $commands)" "$(echo $help_commands)"
 
 # every long option in a getopt table (ctl*.c, ctl.h's shared ones)
-flags=$(grep -ho '{"[a-z-]*", *\(required\|no\)_argument' "$TOP"/helper/ctl*.c "$TOP/helper/ctl.h" |
+flags=$(grep -ho '{"[a-z-]*", *\(required\|no\)_argument' "$TOP"/ctl/*.c "$TOP/ctl/ctl.h" |
 	sed 's/{"\([a-z-]*\)".*/\1/' | sort -u)
 check "the getopt tables have options (extractor works)" test "$(echo "$flags" | wc -l)" -ge 15
 missing_flags() {
@@ -75,7 +75,7 @@ done
 for f in /var/lib/pam_apikey/keys.db /etc/pam_apikey/pepper; do
 	check "apikeyctl(8) FILES names $f" grep -q "^\.I $f\$" <<<"$(section "$CTL_PAGE" FILES)"
 done
-pak_fields=$(sed -n '/^bool pak_write/,/^}/p' "$TOP/helper/pak.c" | grep -o '"[^"]*"' | sed 's/\\n/\n/g' |
+pak_fields=$(sed -n '/^bool pak_write/,/^}/p' "$TOP/common/pak.c" | grep -o '"[^"]*"' | sed 's/\\n/\n/g' |
 	grep -o '^["]*[a-z]*: ' | tr -d ' "' | sed 's/:$//')
 expect_eq "pak.c writes the 7 known fields (extractor works)" "format id user name expires hosts key" "$(echo $pak_fields)"
 for f in $pak_fields; do
@@ -101,7 +101,7 @@ check "pam_apikey(8) has a key-or-password stack" grep -q 'success=done ignore=i
 check "pam_apikey(8) has an sshd example" grep -q '/etc/pam.d/sshd' <<<"$(plain "$MODULE_PAGE")"
 
 # --- apikey-helper(8): every exit status of request.h
-statuses=$(grep -o 'HELPER_[A-Z_]* = [0-9]*' "$TOP/helper/request.h" | sed 's/.* = //')
+statuses=$(grep -o 'HELPER_[A-Z_]* = [0-9]*' "$TOP/common/protocol.h" | sed 's/.* = //')
 expect_eq "request.h has the 5 helper statuses (extractor works)" "0 10 11 12 13" "$(echo $statuses)"
 for s in $statuses; do
 	check "apikey-helper(8) documents exit status $s" tagged "$HELPER_PAGE" DESCRIPTION "$s"
@@ -111,7 +111,7 @@ for s in "CALLER RULES" "WHY SETUID"; do
 done
 
 # --- apikey-askpass(1): every variable it reads
-vars=$(grep -o 'getenv("[A-Z_]*")' "$TOP/helper/askpass.c" | sed 's/getenv("\(.*\)")/\1/')
+vars=$(grep -o 'getenv("[A-Z_]*")' "$TOP/askpass/askpass.c" | sed 's/getenv("\(.*\)")/\1/')
 for v in $vars; do
 	check "apikey-askpass(1) ENVIRONMENT documents $v" tagged "$ASKPASS_PAGE" ENVIRONMENT "$v"
 done

@@ -47,49 +47,42 @@ chmod 0755 "$BIN/spy-helper"
 service spy "$KEY_OR_PASSWORD $BIN/pam_apikey.so helper=$BIN/spy-helper nodelay" \
 	"auth required pam_unix.so try_first_pass nodelay"
 
-# auth SERVICE USER PASSWORD [pam-test options]: prints the PAM result name
-auth() {
-	svc=$1 user=$2 pw=$3
-	shift 3
-	printf '%s\n' "$pw" | "$BIN/pam-test" "$WORK/pam.d" "$svc" "$user" "$@" | sed -n 's/^auth=//p'
-}
-# as_user USER COMMAND...: run as that (unprivileged) user
-as_user() { setpriv --reuid="$1" --regid="$1" --init-groups "${@:2}"; }
+# user_auth AS-USER SERVICE USER PASSWORD [pam-test options]: pam_auth,
+# run by an unprivileged user
 user_auth() {
 	u=$1 svc=$2 user=$3 pw=$4
 	shift 4
 	printf '%s\n' "$pw" | as_user "$u" "$BIN/pam-test" "$WORK/pam.d" "$svc" "$user" "$@" | sed -n 's/^auth=//p'
 }
 newkey() { $CTL create "$@" --quiet 2>/dev/null; }
-json() { $CTL show "$1" --json; }
 
 test_basic_accept_and_refuse() {
 	key=$(newkey $ALICE --name basic)
 	id=${key:5:12}
-	expect_eq "good key is accepted" PAM_SUCCESS "$(auth keyonly $ALICE "$key" --rhost 127.0.0.1)"
-	wrong=$("$BIN/testtool" key "$id" "$(printf 'W%.0s' $(seq 32))")
-	expect_eq "known id with a wrong secret is refused" PAM_AUTH_ERR "$(auth keyonly $ALICE "$wrong")"
+	expect_eq "good key is accepted" PAM_SUCCESS "$(pam_auth keyonly $ALICE "$key" --rhost 127.0.0.1)"
+	wrong=$(wrong_secret "$key")
+	expect_eq "known id with a wrong secret is refused" PAM_AUTH_ERR "$(pam_auth keyonly $ALICE "$wrong")"
 	unknown=$("$BIN/testtool" key "ZZZZZZZZZZZZ" "${key:18:32}")
-	expect_eq "unknown id is refused" PAM_AUTH_ERR "$(auth keyonly $ALICE "$unknown")"
+	expect_eq "unknown id is refused" PAM_AUTH_ERR "$(pam_auth keyonly $ALICE "$unknown")"
 	rm -f "$WORK/spy-ran"
 	truncated=${key:0:55}
-	expect_eq "a truncated key is refused, not ignored" PAM_AUTH_ERR "$(auth keyonly $ALICE "$truncated")"
+	expect_eq "a truncated key is refused, not ignored" PAM_AUTH_ERR "$(pam_auth keyonly $ALICE "$truncated")"
 	flipped=$(sed 's/[a-z]/\U&/' <<<"${key:18}")
-	expect_eq "a case-changed key is refused, not ignored" PAM_AUTH_ERR "$(auth keyonly $ALICE "${key:0:18}$flipped")"
-	expect_eq "key of one user is refused for another" PAM_AUTH_ERR "$(auth keyonly $BOB "$key")"
-	expect_eq "unknown user is reported as such" PAM_USER_UNKNOWN "$(auth keyonly no_such_user_x "$key")"
-	expect_eq "key-or-password stack: key accepted" PAM_SUCCESS "$(auth keyorpass $ALICE "$key")"
-	expect_eq "a host that ignores SIGCHLD still gets the helper's answer" PAM_SUCCESS "$(auth keyonly $ALICE "$key" --ignore-sigchld)"
-	expect_eq "a host that reaps children in a handler still gets the answer" PAM_SUCCESS "$(auth keyonly $ALICE "$key" --reap-sigchld)"
-	expect_eq "a host with fd 0 closed still gets the helper's answer" PAM_SUCCESS "$(auth keyonly $ALICE "$key" --close-stdin)"
-	expect_eq "key-or-password stack: unix password falls through to pam_unix" PAM_SUCCESS "$(auth keyorpass $ALICE alice-unix-pw)"
-	expect_eq "key-or-password stack: wrong unix password fails" PAM_AUTH_ERR "$(auth keyorpass $ALICE not-the-pw)"
+	expect_eq "a case-changed key is refused, not ignored" PAM_AUTH_ERR "$(pam_auth keyonly $ALICE "${key:0:18}$flipped")"
+	expect_eq "key of one user is refused for another" PAM_AUTH_ERR "$(pam_auth keyonly $BOB "$key")"
+	expect_eq "unknown user is reported as such" PAM_USER_UNKNOWN "$(pam_auth keyonly no_such_user_x "$key")"
+	expect_eq "key-or-password stack: key accepted" PAM_SUCCESS "$(pam_auth keyorpass $ALICE "$key")"
+	expect_eq "a host that ignores SIGCHLD still gets the helper's answer" PAM_SUCCESS "$(pam_auth keyonly $ALICE "$key" --ignore-sigchld)"
+	expect_eq "a host that reaps children in a handler still gets the answer" PAM_SUCCESS "$(pam_auth keyonly $ALICE "$key" --reap-sigchld)"
+	expect_eq "a host with fd 0 closed still gets the helper's answer" PAM_SUCCESS "$(pam_auth keyonly $ALICE "$key" --close-stdin)"
+	expect_eq "key-or-password stack: unix password falls through to pam_unix" PAM_SUCCESS "$(pam_auth keyorpass $ALICE alice-unix-pw)"
+	expect_eq "key-or-password stack: wrong unix password fails" PAM_AUTH_ERR "$(pam_auth keyorpass $ALICE not-the-pw)"
 	rm -f "$WORK/spy-ran"
-	expect_eq "spy stack: unix password still works" PAM_SUCCESS "$(auth spy $ALICE alice-unix-pw)"
+	expect_eq "spy stack: unix password still works" PAM_SUCCESS "$(pam_auth spy $ALICE alice-unix-pw)"
 	check "no helper runs for a password not shaped like a key" test ! -e "$WORK/spy-ran"
-	expect_eq "key-or-password stack: a truncated key fails there, not in pam_unix" PAM_AUTH_ERR "$(auth spy $ALICE "$truncated")"
+	expect_eq "key-or-password stack: a truncated key fails there, not in pam_unix" PAM_AUTH_ERR "$(pam_auth spy $ALICE "$truncated")"
 	check "no helper runs for a truncated key" test ! -e "$WORK/spy-ran"
-	auth spy $ALICE "$key" >/dev/null
+	pam_auth spy $ALICE "$key" >/dev/null
 	check "the spy does run for a key-shaped password (the check above can fail)" test -e "$WORK/spy-ran"
 }
 
@@ -100,12 +93,12 @@ test_mistyped_key_not_handed_on() {
 	: >"$SYSLOG"
 	: >"$WORK/handed-on"
 	for bad in "${key:0:55}" "${key}x" "${key:0:40}" "pak1_" "pak1_${key:5:12}_short"; do
-		expect_eq "mistyped key '${bad:0:8}…' (${#bad} chars) is refused" PAM_AUTH_ERR "$(auth recorder $ALICE "$bad")"
+		expect_eq "mistyped key '${bad:0:8}…' (${#bad} chars) is refused" PAM_AUTH_ERR "$(pam_auth recorder $ALICE "$bad")"
 	done
 	expect_eq "no mistyped key reached the next module" "" "$(cat "$WORK/handed-on")"
 	expect_contains "a mistyped key is logged as malformed" 'reason="malformed key' "$(cat "$SYSLOG")"
 	expect_lacks "the mistyped key itself is not logged" "${key:18:20}" "$(cat "$SYSLOG")"
-	expect_eq "an ordinary password still reaches pam_unix" PAM_SUCCESS "$(auth recorder $ALICE alice-unix-pw)"
+	expect_eq "an ordinary password still reaches pam_unix" PAM_SUCCESS "$(pam_auth recorder $ALICE alice-unix-pw)"
 	expect_eq "... and the recorder saw it (the check above can fail)" alice-unix-pw "$(head -1 "$WORK/handed-on")"
 }
 
@@ -124,7 +117,7 @@ test_pamtester() {
 
 # ip_case NAME EXPECTED RHOST (key $key)
 ip_case() {
-	if [ -z "$3" ]; then got=$(auth keyonly $ALICE "$key"); else got=$(auth keyonly $ALICE "$key" --rhost "$3"); fi
+	if [ -z "$3" ]; then got=$(pam_auth keyonly $ALICE "$key"); else got=$(pam_auth keyonly $ALICE "$key" --rhost "$3"); fi
 	expect_eq "$1" "$2" "$got"
 }
 
@@ -164,68 +157,68 @@ test_ip_rules() {
 	key=$(newkey $ALICE --name ip2 --deny 10.0.0.0/8)
 	ip_case "a key with only a deny list: an address in it refused" PAM_AUTH_ERR 10.9.9.9
 	settle
-	expect_eq "refusal by IP records the reason" "address in deny list" "$(json $ALICE/ip2 | jq -r .last_denied_reason)"
+	expect_eq "refusal by IP records the reason" "address in deny list" "$(key_json $ALICE/ip2 | jq -r .last_denied_reason)"
 	ip_case "... and one without a remote address is refused" PAM_AUTH_ERR ""
 	settle
-	expect_eq "refusal without an address records the reason" "no remote address, but the key has IP rules" "$(json $ALICE/ip2 | jq -r .last_denied_reason)"
+	expect_eq "refusal without an address records the reason" "no remote address, but the key has IP rules" "$(key_json $ALICE/ip2 | jq -r .last_denied_reason)"
 }
 
 test_expiry_boundary() {
 	key=$(newkey $ALICE --name exp)
-	sqlite3 -cmd '.timeout 5000' "$DB" "UPDATE keys SET expires_at = strftime('%s','now') + 30 WHERE name='exp'"
-	expect_eq "key 30 s before expiry is accepted" PAM_SUCCESS "$(auth keyonly $ALICE "$key")"
-	sqlite3 -cmd '.timeout 5000' "$DB" "UPDATE keys SET expires_at = strftime('%s','now') WHERE name='exp'"
-	expect_eq "key at its expiry instant is refused" PAM_AUTH_ERR "$(auth keyonly $ALICE "$key")"
+	dbq "UPDATE keys SET expires_at = strftime('%s','now') + 30 WHERE name='exp'"
+	expect_eq "key 30 s before expiry is accepted" PAM_SUCCESS "$(pam_auth keyonly $ALICE "$key")"
+	dbq "UPDATE keys SET expires_at = strftime('%s','now') WHERE name='exp'"
+	expect_eq "key at its expiry instant is refused" PAM_AUTH_ERR "$(pam_auth keyonly $ALICE "$key")"
 	settle
-	expect_eq "expired refusal records the reason" "key expired" "$(json $ALICE/exp | jq -r .last_denied_reason)"
+	expect_eq "expired refusal records the reason" "key expired" "$(key_json $ALICE/exp | jq -r .last_denied_reason)"
 	$CTL edit $ALICE/exp --never-expire >/dev/null
-	expect_eq "expiry lifted by edit: accepted again" PAM_SUCCESS "$(auth keyonly $ALICE "$key")"
+	expect_eq "expiry lifted by edit: accepted again" PAM_SUCCESS "$(pam_auth keyonly $ALICE "$key")"
 }
 
 test_lifecycle() {
 	key=$(newkey $ALICE --name life)
 	$CTL edit $ALICE/life --name life2 --description changed --allow 127.0.0.0/8 >/dev/null
-	expect_eq "renamed and edited key still accepted" PAM_SUCCESS "$(auth keyonly $ALICE "$key" --rhost 127.0.0.5)"
+	expect_eq "renamed and edited key still accepted" PAM_SUCCESS "$(pam_auth keyonly $ALICE "$key" --rhost 127.0.0.5)"
 	$CTL delete $ALICE/life2 --yes >/dev/null
-	expect_eq "deleted key refused on the next login" PAM_AUTH_ERR "$(auth keyonly $ALICE "$key" --rhost 127.0.0.5)"
+	expect_eq "deleted key refused on the next login" PAM_AUTH_ERR "$(pam_auth keyonly $ALICE "$key" --rhost 127.0.0.5)"
 	ckey=$(newkey $CAROL --name carol)
-	expect_eq "carol's key accepted" PAM_SUCCESS "$(auth keyonly $CAROL "$ckey")"
+	expect_eq "carol's key accepted" PAM_SUCCESS "$(pam_auth keyonly $CAROL "$ckey")"
 	olduid=$(id -u $CAROL)
 	userdel $CAROL
-	expect_eq "key of a removed account: unknown user" PAM_USER_UNKNOWN "$(auth keyonly $CAROL "$ckey")"
+	expect_eq "key of a removed account: unknown user" PAM_USER_UNKNOWN "$(pam_auth keyonly $CAROL "$ckey")"
 	useradd -u $((olduid + 1000)) -M $CAROL
-	expect_eq "account re-created with another uid does not inherit the key" PAM_AUTH_ERR "$(auth keyonly $CAROL "$ckey")"
+	expect_eq "account re-created with another uid does not inherit the key" PAM_AUTH_ERR "$(pam_auth keyonly $CAROL "$ckey")"
 	settle
-	expect_eq "the reason recorded is the uid change" "account uid changed since the key was created" "$(json $CAROL/carol | jq -r .last_denied_reason)"
+	expect_eq "the reason recorded is the uid change" "account uid changed since the key was created" "$(key_json $CAROL/carol | jq -r .last_denied_reason)"
 }
 
 test_tracking() {
 	key=$(newkey $ALICE --name track --allow 127.0.0.0/8)
-	auth keyonly $ALICE "$key" --rhost 127.0.0.2 >/dev/null
-	auth keyonly $ALICE "$key" --rhost 127.0.0.3 >/dev/null
+	pam_auth keyonly $ALICE "$key" --rhost 127.0.0.2 >/dev/null
+	pam_auth keyonly $ALICE "$key" --rhost 127.0.0.3 >/dev/null
 	settle
-	j=$(json $ALICE/track)
+	j=$(key_json $ALICE/track)
 	expect_eq "use count counts successful logins" 2 "$(jq .use_count <<<"$j")"
 	expect_eq "last used IP is recorded" 127.0.0.3 "$(jq -r .last_used_ip <<<"$j")"
 	check "last used time is recorded" test "$(jq -r .last_used_at <<<"$j")" != null
 	expect_contains "list shows LAST LOGIN and LAST IP" "127.0.0.3" "$($CTL list $ALICE | grep ' track ')"
-	auth keyonly $ALICE "$key" --rhost 192.0.2.8 >/dev/null
+	pam_auth keyonly $ALICE "$key" --rhost 192.0.2.8 >/dev/null
 	settle
-	j=$(json $ALICE/track)
+	j=$(key_json $ALICE/track)
 	expect_eq "last denial is recorded with IP and reason" "192.0.2.8 address not in allow list" "$(jq -r '"\(.last_denied_ip) \(.last_denied_reason)"' <<<"$j")"
 	expect_eq "a denial does not count as a use" 2 "$(jq .use_count <<<"$j")"
-	wrong=$("$BIN/testtool" key "${key:5:12}" "$(printf 'Q%.0s' $(seq 32))")
-	auth keyonly $ALICE "$wrong" --rhost 127.0.0.4 >/dev/null
+	wrong=$(wrong_secret "$key")
+	pam_auth keyonly $ALICE "$wrong" --rhost 127.0.0.4 >/dev/null
 	settle
-	expect_eq "a wrong secret records nothing for the key" 192.0.2.8 "$(json $ALICE/track | jq -r .last_denied_ip)"
+	expect_eq "a wrong secret records nothing for the key" 192.0.2.8 "$(key_json $ALICE/track | jq -r .last_denied_ip)"
 	# a writer holds the store: the login must still succeed
-	(echo "BEGIN IMMEDIATE; UPDATE keys SET description = 'locked';"; sleep 3; echo "COMMIT;") | sqlite3 -cmd '.timeout 5000' "$DB" &
+	(echo "BEGIN IMMEDIATE; UPDATE keys SET description = 'locked';"; sleep 3; echo "COMMIT;") | dbq &
 	locker=$!
 	sleep 0.5
-	expect_eq "a locked store does not fail a login" PAM_SUCCESS "$(auth keyonly $ALICE "$key" --rhost 127.0.0.2)"
+	expect_eq "a locked store does not fail a login" PAM_SUCCESS "$(pam_auth keyonly $ALICE "$key" --rhost 127.0.0.2)"
 	wait $locker
 	settle
-	expect_eq "the use made while the store was locked is recorded once it is free" 3 "$(json $ALICE/track | jq .use_count)"
+	expect_eq "the use made while the store was locked is recorded once it is free" 3 "$(key_json $ALICE/track | jq .use_count)"
 }
 
 test_account_management() {
@@ -276,8 +269,8 @@ test_first_pass_options() {
 test_logging() {
 	: >"$SYSLOG"
 	key=$(newkey $ALICE --name "logged key" --allow 127.0.0.0/8)
-	auth keyonly $ALICE "$key" --rhost 127.0.0.6 >/dev/null
-	auth keyonly $ALICE "$key" --rhost 192.0.2.66 >/dev/null
+	pam_auth keyonly $ALICE "$key" --rhost 127.0.0.6 >/dev/null
+	pam_auth keyonly $ALICE "$key" --rhost 192.0.2.66 >/dev/null
 	log=$(cat "$SYSLOG")
 	expect_contains "success is logged with user, key id, name and rhost, quoted" \
 		"pam_apikey(keyonly:auth): accepted key for user=\"$ALICE\" key_id=${key:5:12} key_name=\"logged\\x20key\" rhost=\"127.0.0.6\"" "$log"
@@ -285,7 +278,7 @@ test_logging() {
 	expect_contains "log lines go to authpriv" "<8" "$(grep -m1 pam_apikey <<<"$log" | cut -c1-2)"
 	expect_lacks "the key never appears in the log" "$key" "$log"
 	expect_lacks "the secret never appears in the log" "${key:18:32}" "$log"
-	expect_lacks "a non-key password is not logged" "alice-unix-pw" "$log$(auth keyorpass $ALICE alice-unix-pw >/dev/null; cat "$SYSLOG")"
+	expect_lacks "a non-key password is not logged" "alice-unix-pw" "$log$(pam_auth keyorpass $ALICE alice-unix-pw >/dev/null; cat "$SYSLOG")"
 }
 
 # A remote client chooses the user name: it must not plant fields or
@@ -293,36 +286,28 @@ test_logging() {
 test_log_injection() {
 	key=$(newkey $ALICE --name 'say "hi" = ok')
 	: >"$SYSLOG"
-	auth keyonly 'bob rhost=198.51.100.7 reason=accepted' "$key" --rhost 192.0.2.9 >/dev/null
+	pam_auth keyonly 'bob rhost=198.51.100.7 reason=accepted' "$key" --rhost 192.0.2.9 >/dev/null
 	line=$(grep 'pam_apikey(keyonly:auth)' "$SYSLOG" | tail -1)
 	expect_contains "a user name with planted fields is logged as one quoted token" \
 		'user="bob\x20rhost\x3d198.51.100.7\x20reason\x3daccepted"' "$line"
 	expect_eq "the only rhost= field in the line is the real one" 'rhost="192.0.2.9"' "$(grep -o 'rhost=[^ ]*' <<<"$line")"
 	expect_eq "the only reason= field in the line is the module's" 'reason="unknown\x20user"' "$(grep -o 'reason=[^ ]*' <<<"$line")"
 	: >"$SYSLOG"
-	auth keyonly $'evil\xc2\x9b31m\xff' "$key" >/dev/null
+	pam_auth keyonly $'evil\xc2\x9b31m\xff' "$key" >/dev/null
 	log=$(cat "$SYSLOG")
 	expect_contains "C1 controls and invalid UTF-8 in a user name are escaped" 'user="evil\xc2\x9b31m\xff"' "$log"
 	expect_lacks "no raw C1 byte reaches the log" $'\xc2\x9b' "$log"
 	expect_lacks "no raw invalid byte reaches the log" $'\xff' "$log"
 	: >"$SYSLOG"
-	auth keyonly $ALICE "$key" --rhost 192.0.2.10 >/dev/null
+	pam_auth keyonly $ALICE "$key" --rhost 192.0.2.10 >/dev/null
 	expect_contains "a key name with quotes and '=' is logged escaped" 'key_name="say\x20\"hi\"\x20\x3d\x20ok"' "$(cat "$SYSLOG")"
-}
-
-test_linkage() {
-	libs=$(ldd "$BUILD/pam_apikey.so")
-	expect_lacks "module does not link sqlite" sqlite "$libs"
-	expect_lacks "module does not link libsodium" sodium "$libs"
-	expect_eq "module exports only pam_sm_*" "pam_sm_acct_mgmt pam_sm_authenticate pam_sm_setcred" \
-		"$(nm -D --defined-only "$BUILD/pam_apikey.so" | awk '$2 ~ /[TDBW]/ {print $3}' | sort | tr '\n' ' ' | sed 's/ $//')"
 }
 
 test_system_errors() {
 	key=$(newkey $ALICE --name syserr)
 	failing() { # NAME SERVICE-OPTIONS [user-to-run-as]
 		service sys "auth required $BIN/pam_apikey.so $2 nodelay" "auth required pam_permit.so"
-		if [ -n "${3-}" ]; then got=$(user_auth "$3" sys $ALICE "$key"); else got=$(auth sys $ALICE "$key"); fi
+		if [ -n "${3-}" ]; then got=$(user_auth "$3" sys $ALICE "$key"); else got=$(pam_auth sys $ALICE "$key"); fi
 		expect_eq "$1: AUTHINFO_UNAVAIL, never success" PAM_AUTHINFO_UNAVAIL "$got"
 	}
 	failing "helper missing" "helper=$WORK/no-such-helper"
@@ -346,7 +331,7 @@ test_system_errors() {
 	chmod 0666 "$DB"
 	failing "store world-writable" "helper=$BIN/apikey-helper"
 	chmod 0600 "$DB"
-	expect_eq "the store is fine again afterwards" PAM_SUCCESS "$(auth keyonly $ALICE "$key")"
+	expect_eq "the store is fine again afterwards" PAM_SUCCESS "$(pam_auth keyonly $ALICE "$key")"
 }
 
 test_unprivileged_caller() {
@@ -354,7 +339,7 @@ test_unprivileged_caller() {
 	bkey=$(newkey $BOB --name bobs)
 	expect_eq "unprivileged user verifies its own key" PAM_SUCCESS "$(user_auth $ALICE keyonly $ALICE "$key" --rhost 127.0.0.1)"
 	expect_eq "unprivileged user: IP rules apply" PAM_AUTH_ERR "$(user_auth $ALICE keyonly $ALICE "$key" --rhost 192.0.2.1)"
-	wrong=$("$BIN/testtool" key "${key:5:12}" "$(printf 'x%.0s' $(seq 32))")
+	wrong=$(wrong_secret "$key")
 	expect_eq "unprivileged user: wrong key refused" PAM_AUTH_ERR "$(user_auth $ALICE keyonly $ALICE "$wrong")"
 	expect_eq "unprivileged user cannot verify another user's key" PAM_AUTH_ERR "$(user_auth $ALICE keyonly $BOB "$bkey")"
 	expect_contains "the attempt is logged by the helper" "asked about another user's key" "$(cat "$SYSLOG")"
@@ -362,7 +347,7 @@ test_unprivileged_caller() {
 	mkdir -m 0700 "$WORK/alt"
 	"$CTL" --db "$WORK/alt/keys.db" create $ALICE --name alt --quiet >"$WORK/alt.key" 2>/dev/null
 	service altdb "auth required $BIN/pam_apikey.so helper=$BIN/apikey-helper db=$WORK/alt/keys.db nodelay"
-	expect_eq "root may point the helper at another store" PAM_SUCCESS "$(auth altdb $ALICE "$(cat "$WORK/alt.key")")"
+	expect_eq "root may point the helper at another store" PAM_SUCCESS "$(pam_auth altdb $ALICE "$(cat "$WORK/alt.key")")"
 	expect_eq "unprivileged user cannot point the helper at another store" PAM_AUTH_ERR "$(user_auth $ALICE altdb $ALICE "$(cat "$WORK/alt.key")")"
 	run_cmd as_user $ALICE "$CTL" list
 	expect_eq "unprivileged user cannot manage keys" 1 "$RC"
@@ -370,7 +355,7 @@ test_unprivileged_caller() {
 
 # helper_answer AS-USER OP USER RHOST KEY: "STATUS REASON|NAME|EXPIRES|"
 helper_answer() {
-	"$BIN/testtool" request "$2" "$3" "$4" test "" "$5" >"$WORK/answer.req"
+	request "$2" "$3" "$4" "$5" >"$WORK/answer.req"
 	if [ "$1" = root ]; then
 		"$BIN/apikey-helper" <"$WORK/answer.req" >"$WORK/answer.out" 2>/dev/null
 	else
@@ -383,19 +368,19 @@ helper_answer() {
 # it, and leaves no trace on it.
 test_foreign_key_is_a_wrong_key() {
 	bkey=$(newkey $BOB --name "bob's deploy key" --expires +20d)
-	wrong=$("$BIN/testtool" key "${bkey:5:12}" "$(printf 'q%.0s' $(seq 32))")
+	wrong=$(wrong_secret "$bkey")
 	as_wrong=$(helper_answer $ALICE A $ALICE 192.0.2.1 "$wrong")
 	expect_eq "a wrong key asked about by alice for her own account" "10 wrong or unknown key|||" "$as_wrong"
 	expect_eq "bob's key, presented by alice for her own account, is answered as a wrong key" "$as_wrong" \
 		"$(helper_answer $ALICE A $ALICE 192.0.2.1 "$bkey")"
 	expect_eq "... through a real PAM stack too" PAM_AUTH_ERR "$(user_auth $ALICE keyonly $ALICE "$bkey" --rhost 192.0.2.1)"
 	settle
-	expect_eq "nothing is recorded on bob's key" "null null" "$(json $BOB/"bob's deploy key" | jq -r '"\(.last_denied_at) \(.last_denied_ip)"')"
+	expect_eq "nothing is recorded on bob's key" "null null" "$(key_json $BOB/"bob's deploy key" | jq -r '"\(.last_denied_at) \(.last_denied_ip)"')"
 	# root (sshd) still learns which key it was, and the admin sees it
 	expect_eq "root asking the same is told whose key it is (the check above can fail)" \
 		"10 key belongs to another user|bob's deploy key|" "$(helper_answer root A $ALICE 192.0.2.1 "$bkey" | cut -d'|' -f1-2)|"
 	settle
-	expect_eq "and for root the denial is recorded on bob's key" 192.0.2.1 "$(json $BOB/"bob's deploy key" | jq -r .last_denied_ip)"
+	expect_eq "and for root the denial is recorded on bob's key" 192.0.2.1 "$(key_json $BOB/"bob's deploy key" | jq -r .last_denied_ip)"
 }
 
 # One decision reads the key and its rules in one snapshot: a delete that
@@ -404,7 +389,7 @@ test_foreign_key_is_a_wrong_key() {
 test_one_snapshot_per_decision() {
 	key=$(newkey $ALICE --name snap --allow 192.0.2.0/24)
 	install -m 0755 "$BUILD/apikey-helper" "$BIN/root-helper"
-	"$BIN/testtool" request A $ALICE 198.51.100.1 test "" "$key" >"$WORK/snap.req"
+	request A $ALICE 198.51.100.1 "$key" >"$WORK/snap.req"
 	mkdir -p "$WORK/pause"
 	FAULT_PAUSE_SQL="FROM ip_rules" FAULT_PAUSE_DIR=$WORK/pause LD_PRELOAD=$BUILD/libfault.so \
 		"$BIN/root-helper" <"$WORK/snap.req" >/dev/null 2>&1 &
@@ -423,7 +408,7 @@ test_one_snapshot_per_decision() {
 		key=$(newkey $ALICE --name "race$r" --allow 192.0.2.0/24)
 		pids=""
 		for l in 1 2 3; do
-			(for _ in 1 2 3 4 5; do auth keyonly $ALICE "$key" --rhost 198.51.100.1; done >"$WORK/race$l") &
+			(for _ in 1 2 3 4 5; do pam_auth keyonly $ALICE "$key" --rhost 198.51.100.1; done >"$WORK/race$l") &
 			pids="$pids $!"
 		done
 		sleep "0.0$((RANDOM % 3))"
@@ -438,14 +423,11 @@ test_one_snapshot_per_decision() {
 	check "the race loops really logged in" test "$logins" -gt $((r * 10))
 }
 
-# helper_request USER KEY [DB]: a framed request on stdout
-helper_request() { printf 'PAK1\0A\0%s\0%s\0test\0%s\0%s\0' "$1" 127.0.0.1 "${3-}" "$2"; }
-
 test_helper_abuse() {
 	key=$(newkey $ALICE --name abuse)
 	ud=/home/$ALICE/scratch
 	as_user $ALICE mkdir "$ud"
-	helper_request $ALICE "$key" >"$WORK/req"
+	request A $ALICE 127.0.0.1 "$key" >"$WORK/req"
 	chmod 0644 "$WORK/req"
 	(cd "$ud" && as_user $ALICE "$BIN/testtool" noargv "$BIN/apikey-helper" "GCONV_PATH=$ud" <"$WORK/req" >/dev/null 2>&1)
 	expect_eq "helper refuses argc == 0" 13 "$?"
@@ -454,25 +436,25 @@ test_helper_abuse() {
 	expect_eq "nothing appears in the caller's directories" "" "$(ls -A "$ud")"
 	as_user $ALICE "$BIN/apikey-helper" <"$WORK/req" >&- 2>&-
 	expect_eq "helper with stdout and stderr closed still decides" 0 "$?"
-	expect_eq "and the store is intact" ok "$(sqlite3 -cmd '.timeout 5000' "$DB" 'PRAGMA integrity_check')"
+	expect_eq "and the store is intact" ok "$(dbq 'PRAGMA integrity_check')"
 	as_user $ALICE "$BIN/apikey-helper" <&- >/dev/null 2>&1
 	expect_eq "helper with stdin closed refuses" 13 "$?"
 	head -c 1048576 /dev/zero | tr '\0' 'k' | as_user $ALICE "$BIN/apikey-helper" >/dev/null 2>&1
 	expect_eq "helper refuses a 1 MiB request" 13 "$?"
-	{ printf 'PAK1\0A\0%s\0%s\0test\0\0' $ALICE 127.0.0.1; head -c 1048576 /dev/zero | tr '\0' 'k'; printf '\0'; } |
+	raw_request A $ALICE 127.0.0.1 test "" "$(head -c 1048576 /dev/zero | tr '\0' 'k')" |
 		as_user $ALICE "$BIN/apikey-helper" >/dev/null 2>&1
 	expect_eq "helper refuses a 1 MiB key" 13 "$?"
-	printf 'PAK1\0A\0%s\0%s\0test\0\0%s\0%s\0' $ALICE 127.0.0.1 "${key:0:20}" "${key:20}" | as_user $ALICE "$BIN/apikey-helper" >/dev/null 2>&1
+	{ raw_request A $ALICE 127.0.0.1 test "" "${key:0:20}"; printf '%s\0' "${key:20}"; } | as_user $ALICE "$BIN/apikey-helper" >/dev/null 2>&1
 	expect_eq "helper refuses a key with a NUL inside" 13 "$?"
 	as_user $ALICE "$BIN/apikey-helper" extra <"$WORK/req" >/dev/null 2>&1
 	expect_eq "helper refuses unexpected arguments" 13 "$?"
-	printf 'PAK1\0A\0%s\0%s\0test\0\0%s\0' $ALICE $'\xc2\x9b2J' "$key" | as_user $ALICE "$BIN/apikey-helper" >/dev/null 2>&1
+	raw_request A $ALICE $'\xc2\x9b2J' test "" "$key" | as_user $ALICE "$BIN/apikey-helper" >/dev/null 2>&1
 	expect_eq "helper refuses an rhost with terminal escapes" 13 "$?"
 	bkey=$(newkey $BOB --name "bob secret project")
-	out=$(printf 'PAK1\0C\0%s\0\0test\0\0%s\0' $ALICE "${bkey:5:12}" | as_user $ALICE "$BIN/apikey-helper" | tr '\0' '|')
+	out=$(request C $ALICE "" "${bkey:5:12}" | as_user $ALICE "$BIN/apikey-helper" | tr '\0' '|')
 	expect_eq "account check of another user's key id tells nothing" "key no longer exists|||" "$out"
 	expect_eq "... exactly as for an id that does not exist" "key no longer exists|||" \
-		"$(printf 'PAK1\0C\0%s\0\0test\0\0%s\0' $ALICE ZZZZZZZZZZZZ | as_user $ALICE "$BIN/apikey-helper" | tr '\0' '|')"
+		"$(request C $ALICE "" ZZZZZZZZZZZZ | as_user $ALICE "$BIN/apikey-helper" | tr '\0' '|')"
 }
 
 test_concurrent_logins() {
@@ -482,7 +464,7 @@ test_concurrent_logins() {
 		(
 			for n in $(seq 25); do
 				t0=$(date +%s.%N)
-				r=$(auth keyonly $ALICE "$(cat "$WORK/c$i.key")" --rhost 127.0.0.1)
+				r=$(pam_auth keyonly $ALICE "$(cat "$WORK/c$i.key")" --rhost 127.0.0.1)
 				echo "$i $t0 $r"
 			done >"$WORK/c$i.log"
 		) &
@@ -519,7 +501,6 @@ test_login_features
 test_first_pass_options
 test_logging
 test_log_injection
-test_linkage
 test_system_errors
 test_unprivileged_caller
 test_foreign_key_is_a_wrong_key

@@ -1,13 +1,18 @@
 #!/bin/sh
-# Runs every test: the C unit tests and each tests/*.sh script.  Each prints
-# "ok - NAME" / "not ok - NAME" lines; a script that dies without saying so
+# SPDX-License-Identifier: BSD-2-Clause
+# Runs every test: the C unit tests (as root, then again as an unprivileged
+# user) and each tests/*.sh suite.  Each prints "ok - NAME" / "not ok -
+# NAME" lines; a suite that dies without saying so, or says nothing at all,
 # counts as a failure.  Ends with "N passed, N failed"; exit 1 on failure.
 #
-#   sh tests/run.sh [SCRIPT...]     (default: all)
+#   sh tests/run.sh [SUITE...]     (default: all)
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${APIKEY_BUILD:-$TOP/build}
 LOG=$(mktemp)
-trap 'rm -f "$LOG"' EXIT
+ALL=$(mktemp)
+UNPRIV=$(mktemp -d)
+trap 'rm -rf "$LOG" "$ALL" "$UNPRIV"' EXIT
 
 if [ "$(id -u)" != 0 ]; then
 	echo "tests/run.sh: the tests need root (setuid helper, test users, namespaces)" >&2
@@ -17,31 +22,46 @@ fi
 if [ $# -gt 0 ]; then
 	suites="$*"
 else
-	suites="unit $(cd "$TOP/tests" && ls ./*.sh | sed 's|^\./||' | grep -v -x -e lib.sh -e run.sh -e install-deps.sh -e sandbox.sh -e demo.sh -e valgrind.sh)"
+	suites="unit $(cd "$TOP/tests" && ls ./*.sh | sed 's|^\./||' |
+		grep -v -x -e lib.sh -e run.sh -e install-deps.sh -e sandbox.sh \
+			-e demo.sh -e valgrind.sh)"
 fi
+
+# the unit tests that need no root run as nobody too, from a copy nobody
+# can reach (a checkout under /root cannot be)
+unit_unprivileged() {
+	chmod 0755 "$UNPRIV"
+	cp "$BUILD/unit-tests" "$UNPRIV/unit-tests"
+	(cd "$UNPRIV" && setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		./unit-tests) >"$UNPRIV/out" 2>&1
+	status=$?
+	sed 's/^\(not \)\{0,1\}ok - /&unprivileged: /' "$UNPRIV/out"
+	return $status
+}
 
 for suite in $suites; do
 	echo "# --- $suite"
 	if [ "$suite" = unit ]; then
-		"${APIKEY_BUILD:-$TOP/build}/unit-tests" >"$LOG" 2>&1
+		{ "$BUILD/unit-tests"; r1=$?; unit_unprivileged; r2=$?; } >"$LOG" 2>&1
+		rc=$((r1 + r2))
 	else
 		bash "$TOP/tests/$suite" >"$LOG" 2>&1
+		rc=$?
 	fi
-	rc=$?
 	cat "$LOG"
-	cat "$LOG" >>"$LOG.all"
-	if [ $rc -ne 0 ] && ! grep -q '^not ok' "$LOG"; then
-		echo "not ok - $suite exited with status $rc"
-		echo "not ok - $suite exited with status $rc" >>"$LOG.all"
+	cat "$LOG" >>"$ALL"
+	if ! grep -q '^\(not \)\{0,1\}ok - ' "$LOG"; then
+		echo "not ok - $suite printed no result" | tee -a "$ALL"
+	elif [ $rc -ne 0 ] && ! grep -q '^not ok' "$LOG"; then
+		echo "not ok - $suite exited with status $rc" | tee -a "$ALL"
 	fi
 done
 
-passed=$(grep -c '^ok - ' "$LOG.all")
-failed=$(grep -c '^not ok - ' "$LOG.all")
+passed=$(grep -c '^ok - ' "$ALL")
+failed=$(grep -c '^not ok - ' "$ALL")
 if [ "$failed" -gt 0 ]; then
 	echo "# failures:"
-	grep '^not ok - ' "$LOG.all"
+	grep '^not ok - ' "$ALL"
 fi
-rm -f "$LOG.all"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

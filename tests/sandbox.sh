@@ -109,6 +109,50 @@ settle() {
 	done
 }
 
+# ---- shared by the suites (one copy each) --------------------------------
+
+# as_user USER COMMAND...: runs the command as that unprivileged user
+as_user() { setpriv --reuid="$1" --regid="$1" --init-groups "${@:2}"; }
+
+# request OP USER RHOST KEY [DB]: a helper request on stdout, made by the
+# real encoder (common/protocol.c) through testtool; OP is A (a key) or C
+# (an account check by key id); the service is "test"
+request() { "$BIN/testtool" request "$1" "$2" "$3" test "${5-}" "$4"; }
+
+# raw_request OP USER RHOST SERVICE DB KEY: the same framing written by
+# hand, for the requests the encoder would refuse to make (over a cap, a
+# control or invalid byte): only to show the helper refuses them
+raw_request() { printf 'PAK1\0%s\0%s\0%s\0%s\0%s\0%s\0' "$@"; }
+
+# status_of COMMAND...: its exit status, its output thrown away
+status_of() {
+	"$@" >/dev/null 2>&1
+	echo $?
+}
+
+# wrong_secret KEY: a well-formed key with KEY's id and another secret
+wrong_secret() { "$BIN/testtool" key "${1:5:12}" "$(printf 'W%.0s' $(seq 32))"; }
+
+# pam_auth SERVICE USER PASSWORD [pam-test options]: the result's name of
+# pam_authenticate through a real libpam stack from $WORK/pam.d
+pam_auth() {
+	printf '%s\n' "$3" | "$BIN/pam-test" "$WORK/pam.d" "$1" "$2" "${@:4}" | sed -n 's/^auth=//p'
+}
+
+# key_json REF: apikeyctl show --json
+key_json() { $CTL show "$1" --json; }
+
+# dbq [SQL]: a query of the test store (waiting for writers); without SQL
+# the statements come from stdin
+dbq() { sqlite3 -cmd '.timeout 5000' "$DB" "$@"; }
+
+# store_intact: once the tracking rows are in, the store passes
+# integrity_check
+store_intact() {
+	settle
+	[ "$(dbq 'PRAGMA integrity_check')" = ok ]
+}
+
 # service NAME LINE...: writes a PAM service file into $WORK/pam.d
 service() {
 	name=$1

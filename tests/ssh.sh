@@ -78,7 +78,7 @@ test_key_or_password() {
 	run_cmd sshpass -p alice-unix-pw ssh "${SSH_OPTS[@]}" "${PW[@]}" -p "$SSH_PORT" $ALICE@127.0.0.1 'echo unix'
 	expect_eq "the account's password still works" unix "$OUT"
 	check "a key works in the same stack" login_ok "$key" 127.0.0.1
-	wrong=$("$BIN/testtool" key "${key:5:12}" "$(printf 'w%.0s' $(seq 32))")
+	wrong=$(wrong_secret "$key")
 	refute "a wrong key is refused" login_ok "$wrong" 127.0.0.1
 }
 
@@ -88,7 +88,7 @@ test_revocation_and_expiry() {
 	$CTL delete $ALICE/doomed --yes >/dev/null
 	refute "the next connection after delete is refused" login_ok "$key" 127.0.0.1
 	key=$(newkey --name old)
-	sqlite3 -cmd '.timeout 5000' "$DB" "UPDATE keys SET expires_at = strftime('%s','now') - 1 WHERE name='old'"
+	dbq "UPDATE keys SET expires_at = strftime('%s','now') - 1 WHERE name='old'"
 	refute "an expired key is refused" login_ok "$key" 127.0.0.1
 	soon=$(newkey --name "soon due" --expires +2d)
 	for method in keyboard-interactive password; do

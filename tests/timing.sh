@@ -14,7 +14,7 @@ sandbox_setup
 ALICE=pakt_alice
 sandbox_user $ALICE
 ROUNDS=${TIMING_ROUNDS:-200}
-PER_LIST=$(sed -n 's/^#define RULES_PER_LIST_MAX \([0-9]*\).*/\1/p' "$TOP/helper/record.h")
+PER_LIST=$(sed -n 's/^#define RULES_PER_LIST_MAX \([0-9]*\).*/\1/p' "$TOP/core/record.h")
 key=$($CTL create $ALICE --name timed --allow 192.0.2.0/24 --quiet 2>/dev/null)
 for i in $(seq 50); do $CTL create $ALICE --name "other$i" --quiet >/dev/null 2>&1; done
 entries=()
@@ -24,13 +24,12 @@ done
 big=$($CTL create $ALICE --name "most entries" "${entries[@]}" --quiet 2>/dev/null)
 expect_eq "the key with the most entries has $PER_LIST in each list" "$PER_LIST $PER_LIST" \
 	"$($CTL show $ALICE/"most entries" --json | jq -r '"\(.allow | length) \(.deny | length)"')"
-request() { "$BIN/testtool" request A $ALICE "$1" sshd "" "$2" >"$WORK/$3"; }
-wrong_secret() { "$BIN/testtool" key "${1:5:12}" "$(printf 't%.0s' $(seq 32))"; }
-request 198.51.100.7 "$("$BIN/testtool" key ZZZZZZZZZZZZ "${key:18:32}")" unknown-id
-request 198.51.100.7 "$(wrong_secret "$key")" wrong-secret
-request 198.51.100.7 "$key" right-secret-refused-ip
-request 198.51.100.7 "$(wrong_secret "$big")" most-entries-wrong-secret
-request 198.51.100.7 "$big" most-entries-right-secret-refused-ip
+case_file() { request A $ALICE 198.51.100.7 "$1" >"$WORK/$2"; }
+case_file "$("$BIN/testtool" key ZZZZZZZZZZZZ "${key:18:32}")" unknown-id
+case_file "$(wrong_secret "$key")" wrong-secret
+case_file "$key" right-secret-refused-ip
+case_file "$(wrong_secret "$big")" most-entries-wrong-secret
+case_file "$big" most-entries-right-secret-refused-ip
 install -m 0755 "$BUILD/apikey-helper" "$BIN/root-helper"
 cd "$WORK" || exit 1
 CASES="unknown-id wrong-secret right-secret-refused-ip most-entries-wrong-secret most-entries-right-secret-refused-ip"

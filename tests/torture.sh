@@ -12,8 +12,7 @@ ROUNDS=${TORTURE_ROUNDS:-200}
 SECONDS_LOOPS=${TORTURE_SECONDS:-20}
 MOD="$BIN/pam_apikey.so helper=$BIN/apikey-helper nodelay"
 service keyonly "auth required $MOD"
-auth() { printf '%s\n' "$2" | "$BIN/pam-test" "$WORK/pam.d" keyonly "$1" --rhost 127.0.0.1 | sed -n 's/^auth=//p'; }
-intact() { settle; [ "$(sqlite3 -cmd '.timeout 5000' "$DB" 'PRAGMA integrity_check')" = ok ]; }
+auth() { pam_auth keyonly "$1" "$2" --rhost 127.0.0.1; }
 
 test_kill_during_writes_and_logins() {
 	: >"$WORK/deleted"
@@ -22,7 +21,7 @@ test_kill_during_writes_and_logins() {
 	t0=$(date +%s%N)
 	$CTL create $ALICE --name calibrate --allow 192.0.2.1 --deny 10.0.0.0/16 --quiet >/dev/null 2>&1
 	span_us=$(( ($(date +%s%N) - t0) / 1000 ))
-	printf 'PAK1\0A\0%s\0%s\0t\0\0%s\0' $ALICE 127.0.0.1 "$login_key" >"$WORK/login.req"
+	request A $ALICE 127.0.0.1 "$login_key" >"$WORK/login.req"
 	for r in $(seq "$ROUNDS"); do
 		n=$((RANDOM % 30))
 		input=/dev/null
@@ -43,13 +42,13 @@ test_kill_during_writes_and_logins() {
 		if [ $((r % 4)) = 2 ] && [ $st = 0 ]; then echo "$id" >>"$WORK/deleted"; fi
 	done
 	settle
-	check "after $ROUNDS kill -9 rounds the store passes integrity_check" intact
-	expect_eq "no IP rule outlives its key" "" "$(sqlite3 -cmd '.timeout 5000' "$DB" 'PRAGMA foreign_key_check')"
+	check "after $ROUNDS kill -9 rounds the store passes integrity_check" store_intact
+	expect_eq "no IP rule outlives its key" "" "$(dbq 'PRAGMA foreign_key_check')"
 	expect_eq "every key is whole (row and both rules) or absent" "" \
-		"$(sqlite3 -cmd '.timeout 5000' "$DB" "SELECT k.name FROM keys k LEFT JOIN ip_rules r ON r.key_id = k.id WHERE k.name GLOB 't[0-9]*' GROUP BY k.id HAVING count(r.cidr) != 2")"
+		"$(dbq "SELECT k.name FROM keys k LEFT JOIN ip_rules r ON r.key_id = k.id WHERE k.name GLOB 't[0-9]*' GROUP BY k.id HAVING count(r.cidr) != 2")"
 	resurrected=""
 	while read -r id; do
-		[ -n "$(sqlite3 -cmd '.timeout 5000' "$DB" "SELECT id FROM keys WHERE id = '$id'")" ] && resurrected="$resurrected $id"
+		[ -n "$(dbq "SELECT id FROM keys WHERE id = '$id'")" ] && resurrected="$resurrected $id"
 	done <"$WORK/deleted"
 	expect_eq "no key whose delete returned came back" "" "$resurrected"
 	check "some deletes really happened" test -s "$WORK/deleted"
@@ -90,7 +89,7 @@ test_loops_against_writers() {
 	check "the loops really ran (over 100 logins)" test "$total" -gt 100
 	expect_eq "no writer failed with 'database is locked'" "" "$(grep -i 'locked' "$WORK/writer.err" | head -5)"
 	expect_eq "no login or tracking write failed with 'database is locked'" "" "$(grep -i 'database is locked' "$SYSLOG" | head -5)"
-	check "the store passes integrity_check afterwards" intact
+	check "the store passes integrity_check afterwards" store_intact
 }
 
 test_kill_during_writes_and_logins

@@ -28,7 +28,6 @@ vg_helper() {
 	expect_eq "valgrind: helper $2" "$1" "$RC"
 	if [ "$RC" = 99 ]; then printf "%s\n" "$ERR" | head -30 | sed "s/^/#   /"; fi
 }
-request() { printf 'PAK1\0%s\0%s\0%s\0test\0\0%s\0' "$1" "$2" "$3" "$4"; }
 
 vg_ctl 0 init init
 key=$("${VG[@]}" "$BIN/apikeyctl" create $ALICE --name vg --allow 192.0.2.0/24 --deny 10.0.0.0/8 --quiet)
@@ -49,9 +48,9 @@ expect_eq "valgrind: apikeyctl verify" 0 "$RC"
 request A $ALICE 192.0.2.9 "$key" >"$WORK/good"
 request A $ALICE 198.51.100.1 "$key" >"$WORK/ipdenied"
 request A no_such_user_x 192.0.2.9 "$key" >"$WORK/nouser"
-request A $ALICE 192.0.2.9 "$("$BIN/testtool" key "${key:5:12}" "$(printf 'v%.0s' $(seq 32))")" >"$WORK/wrong"
+request A $ALICE 192.0.2.9 "$(wrong_secret "$key")" >"$WORK/wrong"
 request C $ALICE "" "${key:5:12}" >"$WORK/acct"
-printf 'PAK1\0A\0garbage' >"$WORK/malformed"
+printf 'PAK1\0A\0garbage' >"$WORK/malformed" # cut short on purpose
 vg_helper 0 "accepts a good key" "$WORK/good"
 vg_helper 10 "refuses by IP" "$WORK/ipdenied"
 vg_helper 11 "unknown user" "$WORK/nouser"

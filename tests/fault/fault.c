@@ -33,17 +33,49 @@
 #include <unistd.h>
 
 enum {
-	F_MALLOC, F_CALLOC, F_REALLOC, F_OPEN, F_OPENAT, F_READ, F_WRITE,
-	F_PWRITE64, F_FSTAT, F_FSTATAT, F_GETPWNAM, F_FSYNC, F_FDATASYNC,
-	F_FORK, F_PIPE2, F_SQLITE_OPEN, F_SQLITE_PREPARE,
-	F_SQLITE_STEP, F_SQLITE_EXEC, F_SODIUM_INIT, F_COUNT
+	F_MALLOC,
+	F_CALLOC,
+	F_REALLOC,
+	F_OPEN,
+	F_OPENAT,
+	F_READ,
+	F_WRITE,
+	F_PWRITE64,
+	F_FSTAT,
+	F_FSTATAT,
+	F_GETPWNAM,
+	F_FSYNC,
+	F_FDATASYNC,
+	F_FORK,
+	F_PIPE2,
+	F_SQLITE_OPEN,
+	F_SQLITE_PREPARE,
+	F_SQLITE_STEP,
+	F_SQLITE_EXEC,
+	F_SODIUM_INIT,
+	F_COUNT
 };
 
-static const char *const NAMES[F_COUNT] = {
-    "malloc", "calloc", "realloc", "open", "openat", "read", "write",
-    "pwrite64", "fstat", "fstatat", "getpwnam", "fsync", "fdatasync",
-    "fork", "pipe2", "sqlite3_open_v2", "sqlite3_prepare_v2",
-    "sqlite3_step", "sqlite3_exec", "sodium_init"};
+static const char *const NAMES[F_COUNT] = {"malloc",
+					   "calloc",
+					   "realloc",
+					   "open",
+					   "openat",
+					   "read",
+					   "write",
+					   "pwrite64",
+					   "fstat",
+					   "fstatat",
+					   "getpwnam",
+					   "fsync",
+					   "fdatasync",
+					   "fork",
+					   "pipe2",
+					   "sqlite3_open_v2",
+					   "sqlite3_prepare_v2",
+					   "sqlite3_step",
+					   "sqlite3_exec",
+					   "sodium_init"};
 
 static long counts[F_COUNT];
 static int fail_func = -1;
@@ -352,7 +384,8 @@ int pipe2(int fds[2], int flags)
 
 int sqlite3_open_v2(const char *path, sqlite3 **db, int flags, const char *vfs)
 {
-	REAL(int, sqlite3_open_v2, (const char *, sqlite3 **, int, const char *))
+	REAL(int, sqlite3_open_v2,
+	     (const char *, sqlite3 **, int, const char *))
 	if (should_fail(F_SQLITE_OPEN)) {
 		*db = NULL;
 		return SQLITE_CANTOPEN;
@@ -379,8 +412,8 @@ static void maybe_pause(const char *sql)
 		usleep(10000);
 }
 
-int sqlite3_prepare_v2(sqlite3 *db, const char *sql, int n,
-		       sqlite3_stmt **stmt, const char **tail)
+int sqlite3_prepare_v2(sqlite3 *db, const char *sql, int n, sqlite3_stmt **stmt,
+		       const char **tail)
 {
 	REAL(int, sqlite3_prepare_v2,
 	     (sqlite3 *, const char *, int, sqlite3_stmt **, const char **))
@@ -400,8 +433,9 @@ int sqlite3_step(sqlite3_stmt *stmt)
 	return real_sqlite3_step(stmt);
 }
 
-int sqlite3_exec(sqlite3 *db, const char *sql, int (*cb)(void *, int, char **, char **),
-		 void *arg, char **err)
+int sqlite3_exec(sqlite3 *db, const char *sql,
+		 int (*cb)(void *, int, char **, char **), void *arg,
+		 char **err)
 {
 	REAL(int, sqlite3_exec,
 	     (sqlite3 *, const char *, int (*)(void *, int, char **, char **),

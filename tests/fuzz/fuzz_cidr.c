@@ -33,7 +33,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (cidr_block_parse(text, &block) &&
 	    !cidr_canonical(text, canon, sizeof canon, err, sizeof err))
 		__builtin_trap();
-	if (rhost_address(text, &addr) && cidr_block_parse("10.0.0.0/8", &block))
+	if (rhost_address(text, &addr) &&
+	    cidr_block_parse("10.0.0.0/8", &block))
 		(void)cidr_block_contains(&block, &addr);
 	return 0;
 }

@@ -16,7 +16,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (key_parse((const char *)data, size, &key)) {
 		/* a parsed key reassembles to exactly the input */
-		if (!key_assemble(key.id, key.secret, rebuilt, sizeof rebuilt) ||
+		if (!key_assemble(key.id, key.secret, rebuilt,
+				  sizeof rebuilt) ||
 		    memcmp(rebuilt, data, KEY_LEN) != 0)
 			__builtin_trap();
 	}

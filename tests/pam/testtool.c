@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "keyfmt.h"
-#include "request.h"
+#include "protocol.h"
 
 static long long now_us(void)
 {

@@ -32,6 +32,10 @@ int main(void)
 	test_request();
 	test_text();
 	test_logquote();
+	test_iplists();
+	test_pak();
+	test_safefile();
+	test_store();
 	printf("# unit: %d passed, %d failed\n", passed, failed);
 	return failed == 0 ? 0 : 1;
 }

@@ -1,6 +1,6 @@
 #include <string.h>
 
-#include "request.h"
+#include "protocol.h"
 #include "unit.h"
 
 static const char KEY[] =

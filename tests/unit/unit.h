@@ -17,5 +17,9 @@ void test_json(void);
 void test_request(void);
 void test_text(void);
 void test_logquote(void);
+void test_iplists(void);
+void test_pak(void);
+void test_safefile(void);
+void test_store(void);
 
 #endif

@@ -1,4 +1,4 @@
-#include "rules.h"
+#include "iplists.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -13,8 +13,8 @@
  * matched; the expiry also when the key never expires).  It feeds the
  * module's log line and expiry warning; the exit status alone decides.
  */
-#ifndef APIKEY_REQUEST_H
-#define APIKEY_REQUEST_H
+#ifndef APIKEY_PROTOCOL_H
+#define APIKEY_PROTOCOL_H
 
 #include <stdbool.h>
 #include <stddef.h>

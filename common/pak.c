@@ -7,8 +7,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "when.h"
-
 int pak_create(const char *path, char *err, size_t errlen)
 {
 	int fd = open(
@@ -31,24 +29,20 @@ int pak_create(const char *path, char *err, size_t errlen)
 	return fd;
 }
 
-bool pak_write(int fd, const char *key, const struct key_record *rec,
-	       const char *hosts)
+bool pak_write(int fd, const struct pak_fields *f)
 {
-	char expires[ISO_TIME_LEN] = "never";
 	FILE *out = fdopen(dup(fd), "w");
 	bool ok;
 
 	if (out == NULL)
 		return false;
-	if (rec->expires_at != 0)
-		iso_time(rec->expires_at, expires);
 	fprintf(out,
 		"# pam_apikey key file: keep it secret (mode 0600)\n"
 		"format: pak1\nid: %s\nuser: %s\nname: %s\nexpires: %s\n",
-		rec->id, rec->user, rec->name, expires);
-	if (hosts != NULL)
-		fprintf(out, "hosts: %s\n", hosts);
-	fprintf(out, "key: %s\n", key);
+		f->id, f->user, f->name, f->expires);
+	if (f->hosts != NULL)
+		fprintf(out, "hosts: %s\n", f->hosts);
+	fprintf(out, "key: %s\n", f->key);
 	ok = fflush(out) == 0 && fsync(fd) == 0;
 	return fclose(out) == 0 && ok;
 }

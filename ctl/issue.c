@@ -8,8 +8,21 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "json.h"
 #include "pak.h"
 #include "secret.h"
+
+static bool save_pak(int fd, const struct issue *is,
+		     const struct key_record *rec, const char *key)
+{
+	char expires[ISO_TIME_LEN] = "never";
+	const struct pak_fields f = {rec->id, rec->user,      rec->name,
+				     expires, is->save_hosts, key};
+
+	if (rec->expires_at != 0)
+		iso_time(rec->expires_at, expires);
+	return pak_write(fd, &f);
+}
 
 /*
  * Saves rec in one transaction, after step (the caller's checks and
@@ -28,8 +41,7 @@ static bool save_key(struct store *s, const struct issue *is,
 	else if (is->step(s, rec, is->ctx, err, errlen)) {
 		if (store_insert(s, rec, hash) != STORE_OK)
 			snprintf(err, errlen, "%s", store_error(s));
-		else if (pak_fd >= 0 &&
-			 !pak_write(pak_fd, key, rec, is->save_hosts))
+		else if (pak_fd >= 0 && !save_pak(pak_fd, is, rec, key))
 			snprintf(err, errlen, "cannot write %s", is->save);
 		else if (store_commit(s) != STORE_OK)
 			snprintf(err, errlen, "%s", store_error(s));

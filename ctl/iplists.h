@@ -1,6 +1,6 @@
 /* Editing a key's IP allow and deny lists (apikeyctl create and edit). */
-#ifndef APIKEY_RULES_H
-#define APIKEY_RULES_H
+#ifndef APIKEY_IPLISTS_H
+#define APIKEY_IPLISTS_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -10,6 +10,7 @@
 
 #include "record.h"
 #include "store.h"
+#include "when.h"
 
 /* exit statuses */
 #define EXIT_REFUSED 1 /* also: any error */
@@ -81,7 +82,7 @@ bool ctl_meta_option(const struct ctl *ctl, struct key_meta *meta, int opt,
 void ctl_apply_meta(const struct key_meta *meta, struct key_record *rec,
 		    time_t now);
 
-/* Issuing a new key (ctl_issue.c), for create and rotate. */
+/* Issuing a new key (issue.c), for create and rotate. */
 struct issue {
 	const char *verb;	/* "created", "rotated" */
 	const char *save;	/* .pak path or NULL */
@@ -116,8 +117,11 @@ int ctl_delete(struct ctl *ctl, int argc, char **argv);
 int ctl_verify(struct ctl *ctl, int argc, char **argv);
 int ctl_rotate(struct ctl *ctl, int argc, char **argv);
 
-/* output (ctl_show.c) */
-void print_key_json(FILE *out, const struct key_record *rec, const char *key);
+/* text output (show.c): a key in full, the days it has left ("never",
+ * "N days", "expired N days ago"), an ISO time or "never" for 0 */
 void print_key_text(FILE *out, const struct key_record *rec, time_t now);
+void expires_text(const struct key_record *rec, time_t now, char *out,
+		  size_t outlen);
+const char *time_or_never(time_t t, char out[ISO_TIME_LEN]);
 
 #endif

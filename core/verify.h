@@ -18,8 +18,8 @@
 #include <stdbool.h>
 #include <time.h>
 
+#include "protocol.h"
 #include "record.h"
-#include "request.h"
 #include "secret.h"
 #include "store.h"
 

@@ -1,4 +1,4 @@
-#include "request.h"
+#include "protocol.h"
 
 #include <string.h>
 

@@ -1,4 +1,5 @@
-/* apikeyctl edit and delete.  The key string never changes. */
+/* apikeyctl edit: name, description, expiry and IP lists; the key string
+ * never changes. */
 #include <err.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,7 +7,7 @@
 #include <unistd.h>
 
 #include "ctl.h"
-#include "rules.h"
+#include "iplists.h"
 
 enum rule_action { ADD_ALLOW, ADD_DENY, REMOVE, DISABLE, ENABLE };
 
@@ -137,51 +138,6 @@ int ctl_edit(struct ctl *ctl, int argc, char **argv)
 	store_close(s);
 	printf("updated key '%s' (id %s) of user %s; the key string is "
 	       "unchanged\n",
-	       rec.name, rec.id, rec.user);
-	return 0;
-}
-
-/* On a terminal, asks before deleting; anything but y/yes keeps the key. */
-static bool confirmed(const struct key_record *rec)
-{
-	char answer[16];
-
-	fprintf(stderr,
-		"Delete key '%s' (id %s) of user %s? It stops working "
-		"at once. [y/N] ",
-		rec->name, rec->id, rec->user);
-	if (fgets(answer, sizeof answer, stdin) == NULL)
-		return false;
-	answer[strcspn(answer, "\n")] = '\0';
-	return strcmp(answer, "y") == 0 || strcmp(answer, "yes") == 0;
-}
-
-int ctl_delete(struct ctl *ctl, int argc, char **argv)
-{
-	static const struct option options[] = {
-	    COMMON_OPTIONS, {"yes", no_argument, NULL, 'y'}, {0}};
-	static struct key_record rec;
-	bool yes = false;
-	struct store *s;
-	int opt;
-
-	while ((opt = getopt_long(argc, argv, "hy", options, NULL)) != -1) {
-		if (opt == 'y')
-			yes = true;
-		else
-			ctl_common_option(ctl, opt, optarg);
-	}
-	if (argc - optind != 1)
-		ctl_usage(ctl, "give exactly one REF");
-	s = ctl_open_store(ctl, STORE_WRITE);
-	ctl_find(ctl, s, argv[optind], &rec);
-	if (!yes && isatty(STDIN_FILENO) && !confirmed(&rec))
-		errx(EXIT_REFUSED, "not deleted");
-	if (store_begin(s) != STORE_OK || store_delete(s, rec.id) != STORE_OK ||
-	    store_commit(s) != STORE_OK)
-		ctl_store_failed(s, "delete");
-	store_close(s);
-	printf("deleted key '%s' (id %s) of user %s; it no longer works\n",
 	       rec.name, rec.id, rec.user);
 	return 0;
 }

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "ctl.h"
-#include "rules.h"
+#include "iplists.h"
 
 #define DEFAULT_LIFETIME (90 * 86400)
 

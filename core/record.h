@@ -9,7 +9,7 @@
 
 #include "cidr.h"
 #include "keyfmt.h"
-#include "request.h"
+#include "protocol.h"
 
 #define NAME_MAX_CHARS 128
 #define NAME_MAX_BYTES (NAME_MAX_CHARS * 4)

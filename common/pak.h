@@ -1,6 +1,7 @@
 /*
  * The .pak file ("protected API key"): the key and what it is for, in a
- * small text format, written once by 'apikeyctl create --save FILE'.
+ * small text format, written once by 'apikeyctl create --save FILE' and
+ * read by apikey-askpass: one file-format source compiled into both.
  *
  *   # pam_apikey key file: keep it secret (mode 0600)
  *   format: pak1
@@ -23,7 +24,7 @@
 #include <stddef.h>
 
 #include "keyfmt.h"
-#include "record.h"
+#include "protocol.h"
 
 #define PAK_MAX_SIZE  8192
 #define PAK_HOSTS_MAX 1024
@@ -38,10 +39,13 @@ struct pak {
 /* Creates path with O_CREAT|O_EXCL|O_NOFOLLOW, mode 0600; -1 on error. */
 int pak_create(const char *path, char *err, size_t errlen);
 
-/* Writes and syncs the file's content (hosts may be NULL); false on any
- * write error. */
-bool pak_write(int fd, const char *key, const struct key_record *rec,
-	       const char *hosts);
+/* What apikeyctl writes: every field as text (hosts may be NULL). */
+struct pak_fields {
+	const char *id, *user, *name, *expires, *hosts, *key;
+};
+
+/* Writes and syncs the file's content; false on any write error. */
+bool pak_write(int fd, const struct pak_fields *f);
 
 /* True when hosts is a usable host list: glob patterns of host-name and
  * address characters, separated by commas or spaces, at least one. */

@@ -1,0 +1,31 @@
+/*
+ * What store.c (opening a store safely, transactions) shares with
+ * records.c (the queries): internal to the store, for no other file.
+ */
+#ifndef APIKEY_STORE_SQL_H
+#define APIKEY_STORE_SQL_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+
+#include "store.h"
+
+struct store {
+	sqlite3 *db;
+	enum store_mode mode;
+	char err[512];
+};
+
+void store_set_error(struct store *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Sets the error from SQLite's; STORE_CONFLICT for a UNIQUE constraint. */
+enum store_result store_sql_failure(struct store *s, const char *what);
+
+/* Runs literal SQL; false with the error set. */
+bool store_exec(struct store *s, const char *sql);
+
+/* A prepared statement of literal SQL, or NULL with the error set. */
+sqlite3_stmt *store_prepare(struct store *s, const char *sql);
+
+#endif

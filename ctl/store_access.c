@@ -1,0 +1,59 @@
+/* apikeyctl: opening the store and the pepper, and finding a key, for any
+ * command; each exits with the reason when it cannot. */
+#include <err.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "secret.h"
+
+struct store *ctl_open_store(const struct ctl *ctl, enum store_mode mode)
+{
+	char err[512];
+	struct store *s = store_open(ctl->db, mode, err, sizeof err);
+
+	if (s == NULL)
+		errx(EXIT_REFUSED, "%s", err);
+	return s;
+}
+
+void ctl_load_pepper(const struct ctl *ctl, unsigned char pepper[PEPPER_LEN])
+{
+	char err[512];
+
+	if (!pepper_load(ctl->pepper, pepper, err, sizeof err))
+		errx(EXIT_REFUSED, "%s", err);
+}
+
+static bool ref_valid(const char *ref)
+{
+	const char *slash = strchr(ref, '/');
+
+	if (slash != NULL)
+		return slash != ref && slash[1] != '\0';
+	return strlen(ref) == KEY_ID_LEN && base62_string(ref, KEY_ID_LEN);
+}
+
+void ctl_find(const struct ctl *ctl, struct store *s, const char *ref,
+	      struct key_record *rec)
+{
+	enum store_result found;
+
+	if (!ref_valid(ref))
+		ctl_usage(ctl, "bad REF '%s' (want a key id or USER/NAME)",
+			  ref);
+	found = store_find(s, ref, rec);
+	if (found == STORE_NOT_FOUND)
+		errx(EXIT_REFUSED, "no key matches '%s'", ref);
+	if (found != STORE_OK)
+		ctl_store_failed(s, "reading key");
+}
+
+noreturn void ctl_store_failed(struct store *s, const char *what)
+{
+	char message[600];
+
+	snprintf(message, sizeof message, "%s", store_error(s));
+	store_rollback(s);
+	errx(EXIT_REFUSED, "%s failed, nothing changed: %s", what, message);
+}
