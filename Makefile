@@ -185,7 +185,7 @@ demo: deps
 	bash tests/demo.sh
 
 format:
-	sh tests/format.sh --fix
+	bash tests/format.sh --fix
 
 clean:
 	rm -rf $(B) build-sanitize

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * apikey-askpass: an SSH_ASKPASS program for API keys.
  *

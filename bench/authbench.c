@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * authbench: times real pam_start_confdir + pam_authenticate + pam_end
  * cycles through libpam, with C concurrent client processes.

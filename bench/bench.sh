@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # make bench [QUICK=1]: what a login costs with pam_apikey, against pam_unix,
 # pam_pwdfile, pam_userdb and the floor (a module that only forks and execs
 # a do-nothing setuid binary), from 1k to 1M keys.  See bench/README.md.

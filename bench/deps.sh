@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # The Debian packages only the benchmark needs, on top of the build and test
 # ones: the modules it compares against, the tool that makes pam_userdb's
 # database, gnuplot for the plot, valgrind for the instruction counts,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * genkeys: fills a pam_apikey store with N keys fast, straight into SQLite.
  *

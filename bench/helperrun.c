@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * helperrun: runs apikey-helper directly, as pam_apikey would, to measure
  * it alone.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * pam_floor.so: the cost floor of a helper-based PAM module.  It does what
  * pam_apikey does around its helper and nothing else: reads the password

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """bench/report.py RAW OUT: turns bench.sh's raw measurements into
 OUT/results.md, OUT/results.csv and OUT/latency_vs_store_size.png, prints the
 Markdown tables, and exits non-zero when any expected figure is missing or

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The API key string: "pak1_<id>_<secret><crc>".
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Values in log lines.  What a caller chooses (a user name, PAM_RHOST, a
  * service name) or what the store holds (a key name) is written quoted,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The .pak file ("protected API key"): the key and what it is for, in a
  * small text format, written once by 'apikeyctl create --save FILE' and

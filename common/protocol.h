@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The module <-> helper protocol.  Compiled into both (one copy).
  *

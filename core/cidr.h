@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * IP addresses and CIDR blocks: a strict parser in front of libcidr.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The rules a matching key must still pass: expiry and the IP lists.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* One API key's stored record, as the store, the policy and the commands
  * see it.  The key string itself is never part of it. */
 #ifndef APIKEY_RECORD_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The store's queries: keys and their IP rules, read and written.  Every
  * statement is a string literal with bound parameters; store.c opened the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The store's SQL schema, embedded from the schema/ folder at build time. */
 #ifndef APIKEY_SCHEMA_H
 #define APIKEY_SCHEMA_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Key secrets: generation, the peppered hash, and the pepper file.
  * libsodium does the randomness, hashing, comparing and wiping.

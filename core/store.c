@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Opening the key store: one SQLite database, root-owned, opened the
  * careful way a setuid process must (store_open), and its transactions.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The key store: one SQLite database, root-owned, opened the careful way a
  * setuid process must (see store_open).  Every change is one transaction;

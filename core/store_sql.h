@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * What store.c (opening a store safely, transactions) shares with
  * records.c (the queries): internal to the store, for no other file.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Checking names and descriptions before they reach the store. */
 #ifndef APIKEY_TEXT_H
 #define APIKEY_TEXT_H

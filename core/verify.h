@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The decision on one key: the checklist docs/DESIGN.md orders, shared by
  * the setuid helper and 'apikeyctl verify'.  It reads the store only; the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Times: parsing --expires values and printing ISO 8601 UTC. */
 #ifndef APIKEY_WHEN_H
 #define APIKEY_WHEN_H

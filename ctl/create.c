@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* apikeyctl create: a new key, shown once. */
 #include <err.h>
 #include <pwd.h>

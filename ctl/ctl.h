@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* apikeyctl: what its command files share. */
 #ifndef APIKEY_CTL_H
 #define APIKEY_CTL_H

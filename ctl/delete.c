@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* apikeyctl delete: the key stops working once this returns. */
 #include <err.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* apikeyctl edit: name, description, expiry and IP lists; the key string
  * never changes. */
 #include <err.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* apikeyctl init: the store and the pepper, made once, never replaced. */
 #include <err.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Editing a key's IP allow and deny lists (apikeyctl create and edit). */
 #ifndef APIKEY_IPLISTS_H
 #define APIKEY_IPLISTS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Issuing a new key (apikeyctl create and rotate): generate, hash, save in
  * one transaction with an optional .pak file, and show the key once.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* JSON writing for apikeyctl's --json output. */
 #ifndef APIKEY_JSON_H
 #define APIKEY_JSON_H

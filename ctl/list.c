@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* apikeyctl list: a table of keys (the seed's columns), or JSON. */
 #include <err.h>
 #include <stdio.h>

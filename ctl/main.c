@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * apikeyctl: the administrator's command.  Root only; it shares the store,
  * key format and policy code (core/) with apikey-helper.  This file reads

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* apikeyctl: the key metadata options of create and edit (META_OPTIONS). */
 #include <err.h>
 #include <stdio.h>

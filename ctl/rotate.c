@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * apikeyctl rotate: a new key with the same user, description, IP lists
  * and lifetime, shown once; the old key expires after a grace period and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* apikeyctl show: one key in full, as text or JSON. */
 #include <stdio.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* apikeyctl: opening the store and the pepper, and finding a key, for any
  * command; each exits with the reason when it cannot. */
 #include <err.h>

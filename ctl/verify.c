@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* apikeyctl verify: what a login with this key would get, and why.
  * Records nothing: it is the troubleshooting tool. */
 #include <err.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * apikey-helper: the setuid-root program that alone reads the key store for
  * logins.  One request per exec, read from stdin; the exit status is the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Why a child: the module's wait ends when the helper exits, and the write
  * (a transaction ending in fsync) takes milliseconds.  A right secret from

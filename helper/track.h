@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Recording a key's last use or last denial, after the answer is out. */
 #ifndef APIKEY_TRACK_H
 #define APIKEY_TRACK_H

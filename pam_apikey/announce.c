@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "announce.h"
 
 #include <security/pam_ext.h>

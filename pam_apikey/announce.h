@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* What a successful key login tells the session and the user. */
 #ifndef PAM_APIKEY_ANNOUNCE_H
 #define PAM_APIKEY_ANNOUNCE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* pam_apikey's module options (see pam_apikey(8) and README). */
 #ifndef PAM_APIKEY_OPTIONS_H
 #define PAM_APIKEY_OPTIONS_H

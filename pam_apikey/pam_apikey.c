@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * pam_apikey.so: an API key as the password of any pam.d service.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Running apikey-helper the way pam_unix runs unix_chkpwd, minus its
  * slips (DESIGN.md). */
 #ifndef PAM_APIKEY_SPAWN_H

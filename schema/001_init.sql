@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- pam_apikey store, schema version 1.
 -- Times are Unix seconds (UTC).  Keys are never stored: only the peppered
 -- BLAKE2b-256 hash of "v1" || id || secret.

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- Schema version 2: key rotation ('apikeyctl rotate').  The old key names
 -- its successor, the new key its predecessor.
 ALTER TABLE keys ADD COLUMN rotated_to TEXT

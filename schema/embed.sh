@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # Turns the numbered migrations (schema/NNN_*.sql, applied in order) into a
 # C file: schema_migrations[i] takes the store from user_version i to i+1.
 set -eu

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # The setuid helper abused by an unprivileged local user, and its store
 # attacked: hostile names and bytes in every field, resource limits,
 # signals, store paths pointing at other files, planted journal files, an

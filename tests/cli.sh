@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # apikeyctl end to end, as root, against a store in a private directory.
 . "$(dirname "$0")/lib.sh"
 make_workdir

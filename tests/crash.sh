@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # kill -9 apikeyctl at random moments during creates, edits and deletes:
 # afterwards the store must pass integrity_check and every key must be
 # whole (its row and all of its IP rules) or absent.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # make demo: the seed's story, told with the real module, helper and sshd in
 # a private sandbox (tests/sandbox.sh: mount namespace, loopback only,
 # nothing of the host's PAM, SSH or key store touched; a demo user that is

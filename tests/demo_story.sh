@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # `make demo` tells the whole story to a passing verdict.
 . "$(dirname "$0")/lib.sh"
 out=$(bash "$TOP/tests/demo.sh" 2>&1)

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Fault injection: tests/fault/fault.c (LD_PRELOAD, tests only) fails one
 # call at a time — allocation, open, read/write, fstat, getpwnam, fsync,
 # fork, pipe, SQLite open/prepare/step/exec, sodium_init — at call sites

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Every fuzzer's seed corpus and saved crash inputs (tests/fuzz/) replay
 # cleanly through the normal build: a crash once found stays fixed.
 . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # The built binaries carry the hardening the Makefile asks for, export and
 # import only what they should.
 . "$(dirname "$0")/lib.sh"

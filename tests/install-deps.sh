@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # Installs the Debian packages pam_apikey needs to build and test, when
 # they are missing.  Needs root (apt-get); says what is missing otherwise.
 # Extra package names given as arguments are checked too (bench/deps.sh).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Shared by the shell tests: each check prints "ok - NAME" or
 # "not ok - NAME"; tests/run.sh counts them.
 # shellcheck shell=sh

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # The man pages: each renders without warnings (`man --warnings`, as
 # lintian runs it) and has a whatis line; and they document what the code
 # accepts -- every apikeyctl command and flag, every module option, the

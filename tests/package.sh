@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Packaging, as root: `make install`/`uninstall` into a DESTDIR; the .deb
 # (make deb: dpkg-buildpackage -us -uc -b on a copy of the tree) and
 # lintian on it and on the source package; then the .deb installed into a

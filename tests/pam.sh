@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # The module and the setuid helper through a real libpam (pam_start_confdir
 # via tests/pam/pam-test.c) and pamtester, as root and as an unprivileged
 # user, in a private mount namespace (tests/sandbox.sh).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # A private world for tests that run the real module, helper and sshd:
 # a mount namespace in which the product's default store and pepper
 # directories, /dev/log and (for sshd) /etc/pam.d are test directories.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Linked into the sanitized helper only (make check-sanitize).  The helper
  * clears its environment and makes itself non-dumpable, so ASAN_OPTIONS

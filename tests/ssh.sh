@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # SSH and sftp logins with API keys through a real /usr/sbin/sshd on
 # loopback, in a private mount namespace (tests/sandbox.sh), with clients
 # bound to different loopback source addresses.

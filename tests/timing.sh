@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Timing must not tell an attacker which key ids exist or that a stolen key
 # is valid: an unknown id, a known id with a wrong secret, and the right
 # secret from a refused address take the same time, as the module sees it

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Torture: kill -9 at random moments during apikeyctl writes and during
 # logins, then 8 login loops against concurrent create/edit/delete.  The
 # store must stay whole, no deleted key may come back, every decision must

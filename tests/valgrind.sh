@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # apikeyctl and the helper under valgrind memcheck: any invalid read or
 # write, use of uninitialised memory or definite leak makes valgrind exit
 # 99 instead of the program's own status.  (make check-valgrind)

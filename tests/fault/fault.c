@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * libfault.so: an LD_PRELOAD shim for tests only.  It makes the N-th call
  * to one chosen function fail the way that function fails, so that a sweep

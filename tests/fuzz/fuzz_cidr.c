@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The strict CIDR parser, PAM_RHOST normalisation and matching. */
 #include <stddef.h>
 #include <stdint.h>

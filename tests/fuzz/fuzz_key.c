@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The key-string parser, and the .pak reader that uses it. */
 #include <stddef.h>
 #include <stdint.h>

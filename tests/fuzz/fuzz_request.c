@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The helper's request framing and the module's response framing. */
 #include <stddef.h>
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The --expires (WHEN) and --grace (DURATION) parsers. */
 #include <stddef.h>
 #include <stdint.h>

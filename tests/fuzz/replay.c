@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Replays fuzz inputs without libFuzzer: each file named on the command
  * line (the seed corpus and saved crash regressions) is fed once to the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * log-listen: binds a datagram socket at PATH (mode 0666) and appends each
  * message it receives, plus a newline, to FILE until killed.  The tests

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * pam-test: drives a real libpam stack from a service file in a test
  * directory (pam_start_confdir), answering password prompts with the first

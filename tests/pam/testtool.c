@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * testtool: small things the shell tests cannot do themselves.
  *   testtool key ID SECRET          print the key string for id and secret

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Editing a key's IP lists (ctl/iplists.c): what apikeyctl create and edit
  * do with --allow, --deny, --remove, --disable and --enable. */
 #include <stdio.h>

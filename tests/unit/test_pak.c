@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The .pak file: what apikeyctl writes, apikey-askpass reads. */
 #include <stdio.h>
 #include <stdlib.h>

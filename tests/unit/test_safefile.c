@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Opening root-owned files without being fooled (core/safefile.c).  The
  * cases that need a file of root's own are made only when running as root;
  * the rest run for any user. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The store and the verification against a temporary store (core/store.c,
  * records.c, verify.c).  A store must be root's, so these run as root only;
  * the unprivileged run says so and counts nothing. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* A tiny harness: each CHECK prints "ok - NAME" or "not ok - NAME". */
 #ifndef UNIT_H
 #define UNIT_H
