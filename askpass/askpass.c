@@ -17,6 +17,10 @@
  * file must belong to the caller and be unreadable by group and others, as
  * ssh demands of private keys.  What is echoed of a prompt is quoted: a
  * server chooses the keyboard-interactive prompt text.
+ *
+ * OpenSSH before 8.4 shows a server's keyboard-interactive prompt as it is,
+ * so a hostile server could word it as ssh's own password prompt: the
+ * client needs OpenSSH 8.4 or later (the packages say so).
  */
 #include <err.h>
 #include <fcntl.h>
@@ -35,11 +39,13 @@
 #define PROMPT_MAX	1024
 #define PASSWORD_SUFFIX "'s password: "
 #define TARGET_TEXT_MAX 512
+#define PROMPT_HOST_CUT 128
 
 /* The account and host a prompt asks for. */
 struct target {
 	char user[TARGET_TEXT_MAX];
 	char host[TARGET_TEXT_MAX];
+	bool cut; /* the host may be cut short */
 };
 
 /* "user@host" (n bytes) into t, split at the last '@' (a host name has
@@ -64,15 +70,24 @@ static bool split_target(const char *text, size_t n, struct target *t)
 }
 
 /* ssh's prompts: "user@host's password: " (password authentication) and
- * "(user@host) Password: " (keyboard-interactive; the text after the
- * parenthesis is the server's and must ask for a password or key). */
+ * "(user@host) Password: " (keyboard-interactive, since OpenSSH 8.4; the
+ * text after the parenthesis is the server's and must ask for a password
+ * or key).  In the first, ssh cuts the user at 30 and the host at 128
+ * characters (sshconnect2.c: "%.30s@%.128s"): t->cut says the host may
+ * have been cut. */
 static bool prompt_target(const char *prompt, struct target *t)
 {
 	size_t len = strlen(prompt), suffix = strlen(PASSWORD_SUFFIX);
 	const char *close;
 
-	if (len > suffix && strcmp(prompt + len - suffix, PASSWORD_SUFFIX) == 0)
-		return split_target(prompt, len - suffix, t);
+	t->cut = false;
+	if (len > suffix &&
+	    strcmp(prompt + len - suffix, PASSWORD_SUFFIX) == 0) {
+		if (!split_target(prompt, len - suffix, t))
+			return false;
+		t->cut = strlen(t->host) >= PROMPT_HOST_CUT;
+		return true;
+	}
 	if (prompt[0] != '(' || (close = strstr(prompt, ") ")) == NULL)
 		return false;
 	if (strstr(close, "assword") == NULL &&
@@ -177,7 +192,8 @@ static void check_prompt(const char *prompt, const struct pak *cred)
 		     "the prompt is for another account than the key's; not "
 		     "answering: %s",
 		     quoted);
-	if (cred->hosts[0] != '\0' && !host_listed(cred->hosts, t.host))
+	if (cred->hosts[0] != '\0' &&
+	    (t.cut || !host_listed(cred->hosts, t.host)))
 		errx(EXIT_FAIL,
 		     "the prompt's host is not in the key's host list; not "
 		     "answering: %s",

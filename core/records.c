@@ -538,3 +538,20 @@ enum store_result store_record_denial(struct store *s, const char *id,
 	    "last_denied_reason = ?4 WHERE id = ?1",
 	    id, now, ip, reason);
 }
+
+enum store_result store_record_unmatched(struct store *s, time_t now)
+{
+	sqlite3_stmt *stmt = store_prepare(
+	    s, "UPDATE unmatched SET count = count + 1, last_at = ?1 "
+	       "WHERE id = 1");
+	enum store_result result = STORE_ERROR;
+
+	if (stmt == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)now);
+	if (run_change(s, stmt, "recording a login that matched no key",
+		       &result) == 0)
+		result = STORE_NOT_FOUND;
+	sqlite3_finalize(stmt);
+	return result;
+}

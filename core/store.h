@@ -88,5 +88,7 @@ enum store_result store_record_use(struct store *s, const char *id, time_t now,
 enum store_result store_record_denial(struct store *s, const char *id,
 				      time_t now, const char *ip,
 				      const char *reason);
+/* A login whose key matched no key: counted store-wide, on no key. */
+enum store_result store_record_unmatched(struct store *s, time_t now);
 
 #endif

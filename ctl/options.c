@@ -23,28 +23,20 @@ bool ctl_meta_option(const struct ctl *ctl, struct key_meta *meta, int opt,
 	return true;
 }
 
-static void check_text(const char *what, const char *text, size_t max_chars,
-		       bool allow_newlines, bool allow_empty)
-{
-	char err[256];
-
-	if (!text_valid(what, text, max_chars, allow_newlines, allow_empty, err,
-			sizeof err))
-		errx(EXIT_REFUSED, "%s", err);
-}
-
 void ctl_apply_meta(const struct key_meta *meta, struct key_record *rec,
 		    time_t now)
 {
 	char err[256];
 
 	if (meta->name != NULL) {
-		check_text("name", meta->name, NAME_MAX_CHARS, false, false);
+		if (!name_valid(meta->name, NAME_MAX_CHARS, err, sizeof err))
+			errx(EXIT_REFUSED, "%s", err);
 		snprintf(rec->name, sizeof rec->name, "%s", meta->name);
 	}
 	if (meta->description != NULL) {
-		check_text("description", meta->description, DESC_MAX_CHARS,
-			   true, true);
+		if (!description_valid(meta->description, DESC_MAX_CHARS, err,
+				       sizeof err))
+			errx(EXIT_REFUSED, "%s", err);
 		snprintf(rec->description, sizeof rec->description, "%s",
 			 meta->description);
 	}

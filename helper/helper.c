@@ -2,8 +2,9 @@
 /*
  * apikey-helper: the setuid-root program that alone reads the key store for
  * logins.  One request per exec, read from stdin; the exit status is the
- * decision (request.h).  It never execs anything; it forks once, after the
- * answer, to record the key's use (track.c).
+ * decision (protocol.h).  It never execs anything; it forks once, before it
+ * serves the request, a child that records the outcome after the answer
+ * (track.c).
  *
  * MUST rules kept here (in this order):
  * - hygiene before anything else: fds 0-2 valid, every fd >= 3 closed,
@@ -14,8 +15,10 @@
  *   short deadline: a helper that has no request yet is the caller's
  *   process, and counts against its limits;
  * - the request is framed and capped; anything odd is refused, not cut;
- * - only then, to serve it, become root through and through, so the
- *   caller can no longer stop the helper while it holds store locks;
+ * - only then fork the tracking child (track.c: it, too, counts against
+ *   the caller's limits) and, to serve the request, become root through
+ *   and through, so the caller can no longer stop the helper while it
+ *   holds the store;
  * - a caller that is not root may only ask about its own account and may
  *   not choose the store (unix_chkpwd, CVE-2005-2977); another account's
  *   key is answered as a wrong key, and it learns no more than its own
@@ -40,6 +43,7 @@
 
 #include "logquote.h"
 #include "protocol.h"
+#include "root.h"
 #include "secret.h"
 #include "store.h"
 #include "track.h"
@@ -95,23 +99,6 @@ static void hygiene(int argc, char **argv)
 		syslog(LOG_ERR, "refused: called with %d arguments", argc);
 		_exit(HELPER_BAD_REQUEST);
 	}
-}
-
-/*
- * The caller keeps its real uid in a plain setuid process and may send it
- * SIGSTOP mid-transaction, freezing every login.  Root in all three uids,
- * no caller groups, no inherited file size limit.  Without a setuid bit
- * there is nothing to do: the store will refuse us.
- */
-static void become_root(void)
-{
-	struct rlimit unlimited = {RLIM_INFINITY, RLIM_INFINITY};
-
-	if (geteuid() != 0)
-		return;
-	if (setgroups(0, NULL) != 0 || setresgid(0, 0, 0) != 0 ||
-	    setresuid(0, 0, 0) != 0 || setrlimit(RLIMIT_FSIZE, &unlimited) != 0)
-		_exit(HELPER_SYSTEM_ERROR);
 }
 
 static long long now_ms(void)
@@ -251,30 +238,30 @@ static bool key_well_formed(const struct request *req)
 	       base62_string(req->key, KEY_ID_LEN);
 }
 
-/* As root: decides, answers, and leaves the tracking row to a child. */
-static int serve(struct request *req, uid_t caller)
+/* As root: decides, answers, and hands the outcome to the tracking child. */
+static int serve(struct request *req, uid_t caller,
+		 const struct tracker *tracker)
 {
 	static struct verify_result res = {.verdict = VERDICT_SYSTEM_ERROR};
 	const char *db = req->db[0] != '\0' ? req->db : APIKEY_DB_PATH;
 	char reason[LOG_QUOTED_SIZE(REASON_MAX)];
-	bool store_read;
+	bool store_read = false;
 
-	if (!secret_init())
-		return HELPER_SYSTEM_ERROR;
-	store_read = verify_request(db, req, caller, &res);
+	if (secret_init())
+		store_read = verify_request(db, req, caller, &res);
 	secret_wipe(req->key, sizeof req->key);
 	if (res.verdict == VERDICT_SYSTEM_ERROR)
 		syslog(LOG_ERR, "store error: %s",
 		       log_quote(res.reason, reason, sizeof reason));
 	respond(&res, caller);
-	if (store_read)
-		track_in_background(db, req, &res);
+	track_finish(tracker, req, &res, store_read);
 	return verdict_status(res.verdict);
 }
 
 int main(int argc, char **argv)
 {
 	static struct request req;
+	struct tracker tracker;
 	uid_t caller = getuid();
 	int status = HELPER_BAD_REQUEST;
 
@@ -287,8 +274,12 @@ int main(int argc, char **argv)
 	} else if (!caller_allowed(&req, caller) || !key_well_formed(&req)) {
 		status = HELPER_REFUSED;
 	} else {
+		const char *db = req.db[0] != '\0' ? req.db : APIKEY_DB_PATH;
+
+		/* still the caller's process: so is the child */
+		track_start(&tracker, db, &req, caller);
 		become_root();
-		status = serve(&req, caller);
+		status = serve(&req, caller, &tracker);
 	}
 	secret_wipe(&req, sizeof req);
 	return status;

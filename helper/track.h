@@ -1,22 +1,33 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* Recording a key's last use or last denial, after the answer is out. */
+/* Recording a login's outcome in a child, after the helper has answered. */
 #ifndef APIKEY_TRACK_H
 #define APIKEY_TRACK_H
+
+#include <stdbool.h>
+#include <sys/types.h>
 
 #include "protocol.h"
 #include "verify.h"
 
-/* Seconds after which the helper (or its tracking child) gives up; the
- * module's timeout is shorter. */
-#define HELPER_MAX_SECONDS 20
+/* The helper's end of its tracking child. */
+struct tracker {
+	pid_t pid; /* -1: no child */
+	int fd;	   /* where the outcome goes; open until the helper exits */
+};
 
 /*
- * Detaches from the caller's descriptors and records the outcome of the
- * verification in res in a child process, so the caller's wait ends now.
- * Returns in the parent.  Without a child the row is dropped and logged,
- * never written inline (track.c says why).
+ * Forks the tracking child while the helper is still the caller's
+ * process, and with the effective uid set aside for the caller's, so that
+ * the child counts against the caller's process limit.  In the child it
+ * never returns.  Without a pipe or a child, t->pid is -1: the helper goes
+ * on, and the row is dropped (track_finish logs it).
  */
-void track_in_background(const char *db, const struct request *req,
-			 const struct verify_result *res);
+void track_start(struct tracker *t, const char *db, struct request *req,
+		 uid_t caller);
+
+/* After the answer: hands the outcome of the verification in res to the
+ * child (nothing is recorded when the store could not be read). */
+void track_finish(const struct tracker *t, const struct request *req,
+		  const struct verify_result *res, bool store_read);
 
 #endif

@@ -20,7 +20,8 @@ $(B)/bench/noop: $(B)/bench/noop.o
 
 # the floor module: pam_apikey's own spawn code, unchanged
 $(B)/bench/pam_floor.so: $(B)/pic/bench/pam_floor.o \
-                         $(B)/pic/pam_apikey/spawn.o $(COMMON_PIC_LIB)
+                         $(B)/pic/pam_apikey/spawn.o $(B)/pic/pam_apikey/log.o \
+                         $(COMMON_PIC_LIB)
 	@echo "  LD $@"; $(CC) $(ALL_CFLAGS) -shared $(LDHARDEN) $^ \
 	  $(MODULE_LIBS) -o $@
 

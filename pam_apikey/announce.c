@@ -7,6 +7,8 @@
 #include <syslog.h>
 #include <time.h>
 
+#include "log.h"
+
 #define DAY 86400
 
 static void put_env(pam_handle_t *pamh, const char *name, const char *value)
@@ -15,7 +17,7 @@ static void put_env(pam_handle_t *pamh, const char *name, const char *value)
 
 	snprintf(entry, sizeof entry, "%s=%s", name, value);
 	if (pam_putenv(pamh, entry) != PAM_SUCCESS)
-		pam_syslog(pamh, LOG_WARNING, "cannot set %s", name);
+		module_log(pamh, LOG_WARNING, "cannot set %s", name);
 }
 
 static void warn_expiry(pam_handle_t *pamh, int warn_days, const char *name,

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "log.h"
+
 /* "name=value" -> value, or NULL if arg is not that option */
 static const char *option_value(const char *arg, const char *name)
 {
@@ -24,7 +26,7 @@ static int parse_number(pam_handle_t *pamh, const char *arg, const char *value,
 	long number = strtol(value, &end, 10);
 
 	if (*value == '\0' || *end != '\0' || number < min || number > max) {
-		pam_syslog(pamh, LOG_ERR, "bad %s (want %d to %d); using %d",
+		module_log(pamh, LOG_ERR, "bad %s (want %d to %d); using %d",
 			   arg, min, max, fallback);
 		return fallback;
 	}
@@ -56,7 +58,7 @@ static void parse_one(pam_handle_t *pamh, const char *arg,
 		opts->warn_days = parse_number(
 		    pamh, arg, value, 0, MAX_WARN_DAYS, DEFAULT_WARN_DAYS);
 	else
-		pam_syslog(pamh, LOG_ERR, "unknown or malformed option: %s",
+		module_log(pamh, LOG_ERR, "unknown or malformed option: %s",
 			   arg);
 }
 

@@ -25,6 +25,7 @@
 
 #include "announce.h"
 #include "keyfmt.h"
+#include "log.h"
 #include "logquote.h"
 #include "options.h"
 #include "protocol.h"
@@ -85,17 +86,17 @@ static void log_outcome(pam_handle_t *pamh, const struct login *login,
 				    : "helper gave no reason",
 		  reason, sizeof reason);
 	if (out->status == HELPER_OK)
-		pam_syslog(pamh, LOG_INFO,
+		module_log(pamh, LOG_INFO,
 			   "accepted key for user=%s key_id=%s key_name=%s "
 			   "rhost=%s",
 			   q.user, key_id, name, q.rhost);
 	else if (out->status == HELPER_DIED)
-		pam_syslog(pamh, LOG_ERR,
+		module_log(pamh, LOG_ERR,
 			   "helper failed (missing, crashed or timed out); "
 			   "user=%s key_id=%s rhost=%s",
 			   q.user, key_id, q.rhost);
 	else
-		pam_syslog(pamh, LOG_NOTICE,
+		module_log(pamh, LOG_NOTICE,
 			   "authentication failure; user=%s key_id=%s "
 			   "key_name=%s rhost=%s reason=%s (status %d)",
 			   q.user, key_id, name, q.rhost, reason, out->status);
@@ -108,7 +109,7 @@ static int refuse_malformed(pam_handle_t *pamh, const struct login *login)
 	struct quoted_login q;
 
 	quote_login(login, &q);
-	pam_syslog(
+	module_log(
 	    pamh, LOG_NOTICE,
 	    "authentication failure; user=%s rhost=%s reason=\"malformed "
 	    "key (has the key prefix but is not a whole, well-formed "
@@ -145,7 +146,7 @@ static int ask_helper(pam_handle_t *pamh, const struct module_options *opts,
 
 		/* never cut a field: a cut rhost could match a rule */
 		quote_login(login, &q);
-		pam_syslog(pamh, LOG_ERR,
+		module_log(pamh, LOG_ERR,
 			   "user, rhost or service too long or not text; "
 			   "user=%s key_id=%s rhost=%s refused",
 			   q.user, key_id, q.rhost);
@@ -205,7 +206,7 @@ static int authenticate(pam_handle_t *pamh, const struct module_options *opts)
 	if (authtok == NULL || !key_prefixed(authtok)) {
 		/* an ordinary password: not ours, no I/O, no log line */
 		if (opts->debug)
-			pam_syslog(pamh, LOG_DEBUG,
+			module_log(pamh, LOG_DEBUG,
 				   "password is not an API key");
 		return PAM_IGNORE;
 	}

@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "log.h"
+
 static long long now_ms(void)
 {
 	struct timespec ts;
@@ -161,7 +163,7 @@ static void collect(pam_handle_t *pamh, pid_t pid, int resp_fd,
 	size_t len;
 
 	if (!read_response(resp_fd, deadline, buf, sizeof buf, &len)) {
-		pam_syslog(pamh, LOG_ERR, "helper timed out after %d s; killed",
+		module_log(pamh, LOG_ERR, "helper timed out after %d s; killed",
 			   timeout_seconds);
 		kill_and_reap(pid);
 		out->status = HELPER_DIED;
@@ -197,7 +199,7 @@ void run_helper(pam_handle_t *pamh, const char *helper, const char *request,
 	close(req[0]);
 	close(resp[1]);
 	if (pid < 0)
-		pam_syslog(pamh, LOG_ERR, "fork failed: %m");
+		module_log(pamh, LOG_ERR, "fork failed: %m");
 	else
 		collect(pamh, pid, resp[0], timeout_seconds, out);
 	close(resp[0]);

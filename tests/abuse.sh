@@ -49,8 +49,8 @@ test_resource_limits() {
 # Before it has a request the helper is the caller's own process (it
 # counts against the caller's limits, and gives up after a deadline);
 # once it serves one it is root, and the caller can no longer stop or kill
-# it while it holds the store (here: the tracking child, waiting for the
-# write lock, as it would behind a busy writer).
+# it while it holds the store (here: the tracking child, once root and
+# waiting for the write lock, as it would behind a busy writer).
 test_signals() {
 	rm -f "$WORK/slowreq"
 	mkfifo -m 0666 "$WORK/slowreq"
@@ -70,13 +70,19 @@ test_signals() {
 	for sig in STOP KILL TERM INT HUP; do
 		before=$($CTL show $ALICE/abuse --json | jq .use_count)
 		(echo "BEGIN IMMEDIATE; UPDATE keys SET description = 'held' WHERE name = 'held';"
-			sleep 1.5; echo "COMMIT;") | dbq &
+				sleep 2; echo "COMMIT;") | dbq &
 		locker=$!
 		sleep 0.3
 		request A $ALICE 192.0.2.1 "$key" | as_alice "$BIN/apikey-helper" >/dev/null 2>&1
 		answered=$?
 		child=$(pgrep -x apikey-helper | head -1)
-		uids=$(awk '/^Uid:/ {print $2, $3, $4}' "/proc/$child/status" 2>/dev/null)
+		# until the helper has gone the child is the caller's and holds
+		# nothing; then it becomes root and waits for the write lock
+		for _ in $(seq 100); do
+			uids=$(awk '/^Uid:/ {print $2, $3, $4}' "/proc/$child/status" 2>/dev/null)
+			[ "$uids" = "0 0 0" ] && break
+			sleep 0.01
+		done
 		as_alice kill -$sig "$child" 2>/dev/null
 		sent=$?
 		wait "$locker"
@@ -95,6 +101,22 @@ test_signals() {
 	check "kill -9 of helpers mid-request leaves the store intact" store_intact
 }
 
+# The tracking child is forked as the caller: it counts against the
+# caller's process limit (no root processes beyond it).
+test_tracking_child_within_caller_limits() {
+	before=$(key_json $ALICE/abuse | jq .use_count)
+	: >"$SYSLOG"
+	got=$(request A $ALICE 192.0.2.1 "$key" | status_of as_alice prlimit --nproc=1 "$BIN/apikey-helper")
+	settle
+	expect_eq "at its process limit, the caller's login is still decided" 0 "$got"
+	expect_eq "... but no child beyond the limit: the row is dropped" "$before" "$(key_json $ALICE/abuse | jq .use_count)"
+	expect_contains "... and logged" "no\x20process\x20for\x20it" "$(syslog_text)"
+	request A $ALICE 192.0.2.1 "$key" | as_alice prlimit --nproc=2 "$BIN/apikey-helper" >/dev/null 2>&1
+	settle
+	expect_eq "with room for one more process the row is written (the check above can fail)" \
+		"$((before + 1))" "$(key_json $ALICE/abuse | jq .use_count)"
+}
+
 # Values a damaged or hand-edited store may hold despite its constraints:
 # the key is refused, and the helper logs a store error.
 test_damaged_values() {
@@ -108,7 +130,7 @@ test_damaged_values() {
 		: >"$SYSLOG"
 		got=$(request A $ALICE 198.51.100.1 "$dkey" | status_of as_alice "$BIN/apikey-helper")
 		expect_eq "$label: the key is refused (system error)" 12 "$got"
-		check "$label: the helper logs a store error naming the damage" grep -q 'store error: ".*damaged' "$SYSLOG"
+		check "$label: the helper logs a store error naming the damage" grep -q 'store error: ".*damaged' <<<"$(syslog_text)"
 		settle
 		dbq ".restore '$WORK/undamaged.db'"
 	done <<DAMAGE
@@ -173,7 +195,7 @@ test_full_disk() {
 	got=$(printf '%s\n' "$first" | "$BIN/pam-test" "$WORK/pam.d" tiny $ALICE | sed -n 's/^auth=//p')
 	expect_eq "logins still work on a full disk (tracking fails, the login does not)" PAM_SUCCESS "$got"
 	settle
-	expect_contains "the tracking write that failed on the full disk is logged" "could not record use of key ${first:5:12}" "$(cat "$SYSLOG")"
+	expect_contains "the tracking write that failed on the full disk is logged" "could not record use of key ${first:5:12}" "$(syslog_text)"
 	settle
 	expect_eq "the store on a full disk passes integrity_check" ok "$(sqlite3 "$WORK/tiny/keys.db" 'PRAGMA integrity_check')"
 	expect_eq "every key created before the disk filled is there" $((n + 1)) "$(sqlite3 "$WORK/tiny/keys.db" 'SELECT count(*) FROM keys')"
@@ -183,6 +205,7 @@ test_full_disk() {
 test_names_and_bytes
 test_resource_limits
 test_signals
+test_tracking_child_within_caller_limits
 test_damaged_values
 test_store_paths
 test_planted_files

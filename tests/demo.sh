@@ -112,8 +112,8 @@ show "apikeyctl verify $USER_NAME <<< \"\$OLD\""
 apikeyctl verify $USER_NAME <<<"$OLD" | indent
 
 say "What the module logged (authpriv), keys never included:"
-grep -o 'pam_apikey(sshd:auth): .*' "$SYSLOG" | indent
-! grep -q "$KEY\|$NEW\|$OLD" "$SYSLOG"
+syslog_text | grep -o 'pam_apikey(sshd:auth): .*' | indent
+! syslog_text | grep -q "$KEY\|$NEW\|$OLD"
 step "no key string in the log" $?
 
 echo

@@ -103,7 +103,7 @@ test_lost_rows() {
 		settle
 		expect_eq "$func failing for the tracking child: the login is still accepted" 0 "$RC"
 		expect_eq "$func failing: the row is dropped, not written inline" "$before" "$($CTL show $ALICE/good --json | jq .use_count)"
-		expect_contains "$func failing: the lost row is logged" "could not record use of key ${key:5:12}: \"no\\x20process\\x20for\\x20it\"" "$(cat "$SYSLOG")"
+		expect_contains "$func failing: the lost row is logged" "could not record use of key ${key:5:12}: \"no\\x20process\\x20for\\x20it\"" "$(syslog_text)"
 	done
 }
 

@@ -97,8 +97,8 @@ test_mistyped_key_not_handed_on() {
 		expect_eq "mistyped key '${bad:0:8}…' (${#bad} chars) is refused" PAM_AUTH_ERR "$(pam_auth recorder $ALICE "$bad")"
 	done
 	expect_eq "no mistyped key reached the next module" "" "$(cat "$WORK/handed-on")"
-	expect_contains "a mistyped key is logged as malformed" 'reason="malformed key' "$(cat "$SYSLOG")"
-	expect_lacks "the mistyped key itself is not logged" "${key:18:20}" "$(cat "$SYSLOG")"
+	expect_contains "a mistyped key is logged as malformed" 'reason="malformed key' "$(syslog_text)"
+	expect_lacks "the mistyped key itself is not logged" "${key:18:20}" "$(syslog_text)"
 	expect_eq "an ordinary password still reaches pam_unix" PAM_SUCCESS "$(pam_auth recorder $ALICE alice-unix-pw)"
 	expect_eq "... and the recorder saw it (the check above can fail)" alice-unix-pw "$(head -1 "$WORK/handed-on")"
 }
@@ -242,7 +242,7 @@ test_login_features() {
 	expect_lacks "no warning beyond warn_days" "message=" "$(printf '%s\n' "$key" | "$BIN/pam-test" "$WORK/pam.d" warn2 $ALICE)"
 	service warn0 "auth required $MOD warn_days=0 bogus_option"
 	expect_lacks "warn_days=0 turns the warning off" "message=" "$(printf '%s\n' "$key" | "$BIN/pam-test" "$WORK/pam.d" warn0 $ALICE)"
-	expect_contains "an unknown option is logged" "unknown or malformed option: bogus_option" "$(cat "$SYSLOG")"
+	expect_contains "an unknown option is logged" "unknown or malformed option: bogus_option" "$(syslog_text)"
 	far=$(newkey $ALICE --name "far off" --expires +30d)
 	expect_lacks "a key far from expiry is not announced" "message=" "$(printf '%s\n' "$far" | "$BIN/pam-test" "$WORK/pam.d" keyonly $ALICE)"
 }
@@ -272,14 +272,14 @@ test_logging() {
 	key=$(newkey $ALICE --name "logged key" --allow 127.0.0.0/8)
 	pam_auth keyonly $ALICE "$key" --rhost 127.0.0.6 >/dev/null
 	pam_auth keyonly $ALICE "$key" --rhost 192.0.2.66 >/dev/null
-	log=$(cat "$SYSLOG")
+	log=$(syslog_text)
 	expect_contains "success is logged with user, key id, name and rhost, quoted" \
 		"pam_apikey(keyonly:auth): accepted key for user=\"$ALICE\" key_id=${key:5:12} key_name=\"logged\\x20key\" rhost=\"127.0.0.6\"" "$log"
 	expect_contains "refusal is logged with its reason" 'rhost="192.0.2.66" reason="address\x20not\x20in\x20allow\x20list"' "$log"
 	expect_contains "log lines go to authpriv" "<8" "$(grep -m1 pam_apikey <<<"$log" | cut -c1-2)"
 	expect_lacks "the key never appears in the log" "$key" "$log"
 	expect_lacks "the secret never appears in the log" "${key:18:32}" "$log"
-	expect_lacks "a non-key password is not logged" "alice-unix-pw" "$log$(pam_auth keyorpass $ALICE alice-unix-pw >/dev/null; cat "$SYSLOG")"
+	expect_lacks "a non-key password is not logged" "alice-unix-pw" "$log$(pam_auth keyorpass $ALICE alice-unix-pw >/dev/null; syslog_text)"
 }
 
 # A remote client chooses the user name: it must not plant fields or
@@ -288,20 +288,32 @@ test_log_injection() {
 	key=$(newkey $ALICE --name 'say "hi" = ok')
 	: >"$SYSLOG"
 	pam_auth keyonly 'bob rhost=198.51.100.7 reason=accepted' "$key" --rhost 192.0.2.9 >/dev/null
-	line=$(grep 'pam_apikey(keyonly:auth)' "$SYSLOG" | tail -1)
+	line=$(syslog_text | grep 'pam_apikey(keyonly:auth)' | tail -1)
 	expect_contains "a user name with planted fields is logged as one quoted token" \
 		'user="bob\x20rhost\x3d198.51.100.7\x20reason\x3daccepted"' "$line"
 	expect_eq "the only rhost= field in the line is the real one" 'rhost="192.0.2.9"' "$(grep -o 'rhost=[^ ]*' <<<"$line")"
 	expect_eq "the only reason= field in the line is the module's" 'reason="unknown\x20user"' "$(grep -o 'reason=[^ ]*' <<<"$line")"
 	: >"$SYSLOG"
 	pam_auth keyonly $'evil\xc2\x9b31m\xff' "$key" >/dev/null
-	log=$(cat "$SYSLOG")
+	log=$(syslog_text)
 	expect_contains "C1 controls and invalid UTF-8 in a user name are escaped" 'user="evil\xc2\x9b31m\xff"' "$log"
 	expect_lacks "no raw C1 byte reaches the log" $'\xc2\x9b' "$log"
 	expect_lacks "no raw invalid byte reaches the log" $'\xff' "$log"
 	: >"$SYSLOG"
 	pam_auth keyonly $ALICE "$key" --rhost 192.0.2.10 >/dev/null
-	expect_contains "a key name with quotes and '=' is logged escaped" 'key_name="say\x20\"hi\"\x20\x3d\x20ok"' "$(cat "$SYSLOG")"
+	expect_contains "a key name with quotes and '=' is logged escaped" 'key_name="say\x20\"hi\"\x20\x3d\x20ok"' "$(syslog_text)"
+	# any program chooses its PAM service name, and libpam's prefix shows it
+	evil='sshd:auth): accepted key for user="root" x'
+	service "$evil" "auth required $MOD"
+	: >"$SYSLOG"
+	pam_auth "$evil" $ALICE "${key:0:30}" >/dev/null
+	log=$(syslog_text)
+	expect_contains "a service name that is not a plain name is logged quoted" \
+		'pam_apikey(service="sshd:auth):\x20accepted\x20key\x20for\x20user\x3d\"root\"\x20x"): authentication failure' "$log"
+	expect_lacks "... and plants no line of its own" 'pam_apikey(sshd:auth): accepted' "$log"
+	: >"$SYSLOG"
+	pam_auth keyonly $ALICE "${key:0:30}" >/dev/null
+	expect_contains "a plain service name keeps libpam's usual prefix" 'pam_apikey(keyonly:auth): authentication failure' "$(syslog_text)"
 }
 
 test_system_errors() {
@@ -343,7 +355,7 @@ test_unprivileged_caller() {
 	wrong=$(wrong_secret "$key")
 	expect_eq "unprivileged user: wrong key refused" PAM_AUTH_ERR "$(user_auth $ALICE keyonly $ALICE "$wrong")"
 	expect_eq "unprivileged user cannot verify another user's key" PAM_AUTH_ERR "$(user_auth $ALICE keyonly $BOB "$bkey")"
-	expect_contains "the attempt is logged by the helper" "asked about another user's key" "$(cat "$SYSLOG")"
+	expect_contains "the attempt is logged by the helper" "asked about another user's key" "$(syslog_text)"
 	# a store of alice's own making, offered through db=
 	mkdir -m 0700 "$WORK/alt"
 	"$CTL" --db "$WORK/alt/keys.db" create $ALICE --name alt --quiet >"$WORK/alt.key" 2>/dev/null

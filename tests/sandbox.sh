@@ -112,6 +112,19 @@ settle() {
 
 # ---- shared by the suites (one copy each) --------------------------------
 
+# syslog_text: what has been logged so far.  A marker is logged last and
+# waited for: /dev/log is a FIFO, so every line sent before it is then in
+# $SYSLOG (the listener writes them a moment after they are sent).
+syslog_text() {
+	marker="log-barrier-$$-$RANDOM"
+	logger -u /dev/log -d -t log-barrier "$marker" 2>/dev/null
+	for _ in $(seq 200); do
+		grep -q "$marker" "$SYSLOG" && break
+		sleep 0.01
+	done
+	grep -v 'log-barrier' "$SYSLOG"
+}
+
 # as_user USER COMMAND...: runs the command as that unprivileged user
 as_user() { setpriv --reuid="$1" --regid="$1" --init-groups "${@:2}"; }
 

@@ -56,6 +56,22 @@ check "most entries: wrong secret and right secret from a refused address take t
 check "most entries: unknown key id and right secret from a refused address take the same time" \
 	close unknown-id most-entries-right-secret-refused-ip
 check "most entries: unknown key id and wrong secret take the same time" close unknown-id most-entries-wrong-secret
+# The tracking child's CPU time is readable by every local user in /proc:
+# its work must not tell a right secret from a wrong one either.
+CPU_ROUNDS=${TIMING_CPU_ROUNDS:-40}
+# shellcheck disable=SC2086
+"$BIN/testtool" track-cpu "$CPU_ROUNDS" "$BIN/root-helper" unknown-id wrong-secret right-secret-refused-ip >"$WORK/cpu"
+sed 's/^/# tracking child median CPU µs: /' "$WORK/cpu"
+cpu() { awk -v n="$1" '$1 == n {print $2}' "$WORK/cpu"; }
+check "every case left a tracking child" test "$(wc -l <"$WORK/cpu")" = 3
+cpu_min=$(cut -d' ' -f2 "$WORK/cpu" | sort -n | head -1)
+cpu_tol=$((cpu_min / 4 > 100 ? cpu_min / 4 : 100))
+echo "# tolerance ±$cpu_tol µs"
+cpu_close() { d=$(($(cpu "$1") - $(cpu "$2"))); [ ${d#-} -le "$cpu_tol" ]; }
+check "the tracking child works as long for a wrong secret as for the right one from a refused address" \
+	cpu_close wrong-secret right-secret-refused-ip
+check "the tracking child works as long for an unknown id as for the right secret from a refused address" \
+	cpu_close unknown-id right-secret-refused-ip
 expect_eq "the refusal was really recorded (the right-secret case did write)" "198.51.100.7 address not in allow list" \
 	"$($CTL show $ALICE/timed --json | jq -r '"\(.last_denied_ip) \(.last_denied_reason)"')"
 expect_eq "the refusal of the key with the most entries was recorded too" "198.51.100.7 address not in allow list" \

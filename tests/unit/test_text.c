@@ -8,15 +8,13 @@
 static bool name_ok(const char *s)
 {
 	char err[256];
-	return text_valid("name", s, NAME_MAX_CHARS, false, false, err,
-			  sizeof err);
+	return name_valid(s, NAME_MAX_CHARS, err, sizeof err);
 }
 
 static bool description_ok(const char *s)
 {
 	char err[256];
-	return text_valid("description", s, DESC_MAX_CHARS, true, true, err,
-			  sizeof err);
+	return description_valid(s, DESC_MAX_CHARS, err, sizeof err);
 }
 
 void test_text(void)
@@ -58,6 +56,25 @@ void test_text(void)
 			      "evil"));
 	CHECK("zero-width space in a description is refused",
 	      !description_ok("a\xe2\x80\x8b"));
+	CHECK("a trailing or leading space in a name is refused",
+	      !name_ok("bobopen ") && !name_ok(" bobopen") && !name_ok(" "));
+	CHECK("a no-break space (U+00A0) or ideographic space in a name is "
+	      "refused",
+	      !name_ok("bob\xc2\xa0open") && !name_ok("bob\xe3\x80\x80open"));
+	CHECK("Hangul fillers (U+3164, U+115F, U+FFA0) are refused",
+	      !name_ok("\xe3\x85\xa4") && !name_ok("bob\xe3\x85\xa4open") &&
+		  !name_ok("\xe1\x85\x9f") && !name_ok("\xef\xbe\xa0"));
+	CHECK("a combining grapheme joiner (U+034F) is refused",
+	      !name_ok("bobopen\xcd\x8f"));
+	CHECK("a variation selector (U+FE0F) is refused",
+	      !name_ok("deploy \xe2\x9d\xa4\xef\xb8\x8f"));
+	CHECK("the braille blank (U+2800) is refused",
+	      !name_ok("bob\xe2\xa0\x80open"));
+	CHECK("a name not in NFC (e + combining acute) is refused",
+	      !name_ok("cafe\xcc\x81"));
+	CHECK("the same name in NFC (U+00E9) is accepted",
+	      name_ok("caf\xc3\xa9"));
+	CHECK("spaces inside a name are fine", name_ok("ci deploy key"));
 	CHECK("an emoji in a name is accepted",
 	      name_ok("deploy \xf0\x9f\x9a\x80"));
 	CHECK("CJK text in a name is accepted",
