@@ -2,7 +2,7 @@
 /*
  * The rules a matching key must still pass: expiry and the IP lists.
  *
- * IP lists (the seed's semantics, docs/DESIGN.md): only enabled entries
+ * IP lists (docs/DESIGN.md has the table): only enabled entries
  * count.
  *   rhost in an allow entry            -> allowed (even if also denied)
  *   allow entries exist, rhost not in  -> refused

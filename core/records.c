@@ -221,19 +221,25 @@ enum store_result store_load_rules(struct store *s, const char *id,
 	return result;
 }
 
+/* The one-row query of a key by id, bound; NULL with the error set. */
+static sqlite3_stmt *select_by_id(struct store *s, const char *id)
+{
+	sqlite3_stmt *stmt =
+	    store_prepare(s, "SELECT " KEY_COLUMNS " FROM keys WHERE id = ?1");
+
+	if (stmt != NULL)
+		sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
+	return stmt;
+}
+
 enum store_result store_get_key(struct store *s, const char *id,
 				struct key_record *rec,
 				unsigned char hash[KEY_HASH_LEN])
 {
-	sqlite3_stmt *stmt =
-	    store_prepare(s, "SELECT " KEY_COLUMNS " FROM keys "
-			     "WHERE id = ?1");
-	enum store_result result = STORE_ERROR;
+	sqlite3_stmt *stmt = select_by_id(s, id);
+	enum store_result result =
+	    stmt != NULL ? fetch_one(s, stmt, rec, hash) : STORE_ERROR;
 
-	if (stmt != NULL) {
-		sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
-		result = fetch_one(s, stmt, rec, hash);
-	}
 	sqlite3_finalize(stmt);
 	return result;
 }
@@ -258,15 +264,10 @@ static enum store_result fetch_whole(struct store *s, sqlite3_stmt *stmt,
 enum store_result store_get(struct store *s, const char *id,
 			    struct key_record *rec)
 {
-	sqlite3_stmt *stmt =
-	    store_prepare(s, "SELECT " KEY_COLUMNS " FROM keys "
-			     "WHERE id = ?1");
-	enum store_result result = STORE_ERROR;
+	sqlite3_stmt *stmt = select_by_id(s, id);
+	enum store_result result =
+	    stmt != NULL ? fetch_whole(s, stmt, rec) : STORE_ERROR;
 
-	if (stmt != NULL) {
-		sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
-		result = fetch_whole(s, stmt, rec);
-	}
 	sqlite3_finalize(stmt);
 	return result;
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* apikeyctl list: a table of keys (the seed's columns), or JSON. */
+/* apikeyctl list: a table of keys (ID, user, name, last login and address,
+ * expiry, creation), or JSON. */
 #include <err.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -43,7 +43,7 @@ static const struct command COMMANDS[] = {
      "rotate REF [--grace DURATION] [--save FILE [--save-hosts PATTERNS]]\n"
      "                 [--quiet] [--json]"},
     {"verify", ctl_verify,
-     "verify USER [--rhost ADDR] [--service NAME]  (key on stdin)"},
+     "verify USER [--rhost ADDR] [--service NAME]  (the key on stdin)"},
 };
 
 #define COMMAND_COUNT (sizeof COMMANDS / sizeof COMMANDS[0])

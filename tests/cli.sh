@@ -145,7 +145,7 @@ test_list() {
 	sqlite3 "$DB" "UPDATE keys SET last_used_at = 1796000000, last_used_ip = '192.0.2.44' WHERE name='out1'"
 	run_cmd ctl list
 	header=$(head -1 <<<"$OUT")
-	expect_eq "list has the seed's columns" "ID USER NAME LAST LOGIN LAST IP EXPIRES CREATED" "$(tr -s ' ' <<<"$header" | sed 's/ $//')"
+	expect_eq "list has the documented columns" "ID USER NAME LAST LOGIN LAST IP EXPIRES CREATED" "$(tr -s ' ' <<<"$header" | sed 's/ $//')"
 	expect_contains "list shows a never-expiring key" "never" "$(grep enever <<<"$OUT")"
 	expect_contains "list shows days remaining" "90 days" "$(grep ' e90 ' <<<"$OUT")"
 	expect_contains "list keeps expired keys and says so" "expired 3 days ago" "$(grep ' e2w ' <<<"$OUT")"

@@ -40,14 +40,23 @@ settle
 # shellcheck disable=SC2086
 "$BIN/testtool" time "$ROUNDS" "$BIN/root-helper" $CASES >"$WORK/medians"
 settle
+# median FILE CASE: that case's median in a testtool output file
+median() { awk -v n="$2" '$1 == n {print $2}' "$1"; }
+# tolerance FILE DIVISOR FLOOR: the fastest median / DIVISOR, at least FLOOR
+tolerance() {
+	t=$(($(cut -d' ' -f2 "$1" | sort -n | head -1) / $2))
+	echo $((t > $3 ? t : $3))
+}
+# same FILE TOLERANCE A B: the medians of A and B are within the tolerance
+same() {
+	d=$(($(median "$1" "$3") - $(median "$1" "$4")))
+	[ ${d#-} -le "$2" ]
+}
 sed 's/^/# median µs: /' "$WORK/medians"
-median() { awk -v n="$1" '$1 == n {print $2}' "$WORK/medians"; }
 check "every case was timed" test "$(wc -l <"$WORK/medians")" = 5
-# tolerance: 10 % of the fastest median, at least 150 µs
-min=$(cut -d' ' -f2 "$WORK/medians" | sort -n | head -1)
-tol=$((min / 10 > 150 ? min / 10 : 150))
+tol=$(tolerance "$WORK/medians" 10 150)
 echo "# tolerance ±$tol µs"
-close() { d=$(($(median "$1") - $(median "$2"))); [ ${d#-} -le "$tol" ]; }
+close() { same "$WORK/medians" "$tol" "$@"; }
 check "unknown key id and wrong secret take the same time" close unknown-id wrong-secret
 check "wrong secret and right secret from a refused address take the same time" close wrong-secret right-secret-refused-ip
 check "unknown key id and right secret from a refused address take the same time" close unknown-id right-secret-refused-ip
@@ -62,12 +71,10 @@ CPU_ROUNDS=${TIMING_CPU_ROUNDS:-40}
 # shellcheck disable=SC2086
 "$BIN/testtool" track-cpu "$CPU_ROUNDS" "$BIN/root-helper" unknown-id wrong-secret right-secret-refused-ip >"$WORK/cpu"
 sed 's/^/# tracking child median CPU µs: /' "$WORK/cpu"
-cpu() { awk -v n="$1" '$1 == n {print $2}' "$WORK/cpu"; }
 check "every case left a tracking child" test "$(wc -l <"$WORK/cpu")" = 3
-cpu_min=$(cut -d' ' -f2 "$WORK/cpu" | sort -n | head -1)
-cpu_tol=$((cpu_min / 4 > 100 ? cpu_min / 4 : 100))
+cpu_tol=$(tolerance "$WORK/cpu" 4 100)
 echo "# tolerance ±$cpu_tol µs"
-cpu_close() { d=$(($(cpu "$1") - $(cpu "$2"))); [ ${d#-} -le "$cpu_tol" ]; }
+cpu_close() { same "$WORK/cpu" "$cpu_tol" "$@"; }
 check "the tracking child works as long for a wrong secret as for the right one from a refused address" \
 	cpu_close wrong-secret right-secret-refused-ip
 check "the tracking child works as long for an unknown id as for the right secret from a refused address" \
