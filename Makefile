@@ -16,6 +16,9 @@ DESTDIR       ?=
 HELPER_PATH   ?= $(SBINDIR)/apikey-helper
 DB_PATH       ?= $(LOCALSTATEDIR)/lib/pam_apikey/keys.db
 PEPPER_PATH   ?= $(SYSCONFDIR)/pam_apikey/pepper
+# the group whose members (a web server's workers) may have keys scoped to
+# their service checked (README: HTTP APIs)
+VERIFY_GROUP  ?= apikey-verify
 # root-owned files when installing as root (or under fakeroot)
 INSTALL_OWNER ?= $(if $(filter 0,$(shell id -u)),-o root -g root)
 
@@ -39,7 +42,8 @@ endif
 ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARNINGS) $(HARDEN) $(CFLAGS) \
              $(SANITIZE_CFLAGS) -MMD -MP \
              -DAPIKEY_HELPER_PATH='"$(HELPER_PATH)"' \
-             -DAPIKEY_DB_PATH='"$(DB_PATH)"' -DAPIKEY_PEPPER_PATH='"$(PEPPER_PATH)"'
+             -DAPIKEY_DB_PATH='"$(DB_PATH)"' -DAPIKEY_PEPPER_PATH='"$(PEPPER_PATH)"' \
+             -DAPIKEY_VERIFY_GROUP='"$(VERIFY_GROUP)"'
 
 # pkg-config's answer for the packages named; a missing one stops the build
 # naming it.  Expanded only when a recipe runs (after `make deps`).
@@ -138,6 +142,7 @@ $(B)/pam_apikey.so: $(MODULE_SRC:%.c=$(B)/pic/%.o) $(COMMON_PIC_LIB) \
 # ---- test programs (tests/) ---------------------------------------------
 UNIT_SRC := $(wildcard tests/unit/*.c)
 $(B)/unit-tests: $(UNIT_SRC:%.c=$(B)/%.o) $(B)/ctl/json.o $(B)/ctl/iplists.o \
+                 $(B)/ctl/services.o \
                  $(CORE_LIB) $(COMMON_LIB)
 	@echo "  LD $@"; $(CC) $(ALL_CFLAGS) -pie $(LDHARDEN) $^ $(ADMIN_LIBS) -o $@
 
@@ -203,6 +208,9 @@ install: all
 	install -m 0644 $(INSTALL_OWNER) $(B)/pam_apikey.so $(DESTDIR)$(PAMDIR)/pam_apikey.so
 	install -m 0644 $(INSTALL_OWNER) $(filter %.1,$(MANPAGES)) $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 $(INSTALL_OWNER) $(filter %.8,$(MANPAGES)) $(DESTDIR)$(MANDIR)/man8/
+	@# the verifier group, as the packages make it (not into a DESTDIR)
+	[ -n "$(DESTDIR)" ] || getent group $(VERIFY_GROUP) >/dev/null || \
+	  groupadd --system $(VERIFY_GROUP)
 
 uninstall:
 	rm -f $(DESTDIR)$(HELPER_PATH) $(DESTDIR)$(SBINDIR)/apikeyctl \

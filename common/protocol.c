@@ -141,3 +141,13 @@ bool response_decode(const char *buf, size_t len, struct response *resp)
 	memset(resp, 0, sizeof *resp);
 	return decode_fields(fields, 3, NULL, buf, len);
 }
+
+bool service_name_valid(const char *name)
+{
+	static const char allowed[] = "abcdefghijklmnopqrstuvwxyz"
+				      "0123456789._-";
+	size_t len = strlen(name);
+
+	return len > 0 && len <= REQ_SERVICE_MAX &&
+	       name[strspn(name, allowed)] == '\0';
+}

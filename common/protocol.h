@@ -66,6 +66,12 @@ struct response {
 	char expires[RESP_EXPIRES_MAX + 1];
 };
 
+/* True when name is a plain PAM service name: 1..REQ_SERVICE_MAX of
+ * [a-z0-9._-] (what a key's scope may name; what the module's log prefix
+ * may show unquoted).  libpam lowercases the service name it is given, so
+ * a name with capitals could never match a login. */
+bool service_name_valid(const char *name);
+
 /* Serialises req into buf; returns the length, or 0 if a field is too long
  * or holds a control byte. */
 size_t request_encode(const struct request *req, char *buf, size_t buflen);

@@ -2,6 +2,7 @@
 #include "policy.h"
 
 #include <stddef.h>
+#include <string.h>
 
 struct list_summary {
 	bool has_allow, has_deny;
@@ -76,4 +77,20 @@ const char *ip_verdict_reason(enum ip_verdict verdict)
 bool key_expired(const struct key_record *rec, time_t now)
 {
 	return rec->expires_at != 0 && now >= rec->expires_at;
+}
+
+bool service_named(const struct key_record *rec, const char *service)
+{
+	bool named = false;
+
+	/* every entry compared, as the IP rules are: the work does not tell
+	 * which one matched */
+	for (size_t i = 0; i < rec->service_count; i++)
+		named = (strcmp(rec->services[i], service) == 0) || named;
+	return named;
+}
+
+bool service_in_scope(const struct key_record *rec, const char *service)
+{
+	return rec->service_count == 0 || service_named(rec, service);
 }

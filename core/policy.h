@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * The rules a matching key must still pass: expiry and the IP lists.
+ * The rules a matching key must still pass: expiry, the service scope and
+ * the IP lists.
  *
  * IP lists (docs/DESIGN.md has the table): only enabled entries
  * count.
@@ -40,5 +41,18 @@ enum ip_verdict ip_decide(const struct key_record *rec, const char *rhost);
 const char *ip_verdict_reason(enum ip_verdict verdict);
 
 bool key_expired(const struct key_record *rec, time_t now);
+
+/*
+ * The service scope: the PAM services a key may log in through (each a
+ * service_name_valid name, protocol.h); a key with none may log in through
+ * any.
+ */
+
+/* True when the key's scope allows service (no scope: every service). */
+bool service_in_scope(const struct key_record *rec, const char *service);
+
+/* True when the key's scope names service itself (what a member of the
+ * verifier group may check: never a key without a scope). */
+bool service_named(const struct key_record *rec, const char *service);
 
 #endif

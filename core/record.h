@@ -22,6 +22,9 @@
 /* entries a stored key may hold: older releases allowed 256 together */
 #define RULES_MAX 256
 
+/* PAM services a key's scope may name (policy.h: service_name_valid) */
+#define SERVICES_MAX 16
+
 enum ip_list { LIST_ALLOW, LIST_DENY };
 
 struct ip_rule {
@@ -46,6 +49,8 @@ struct key_record {
 	char last_denied_reason[REASON_MAX + 1]; /* as the helper answered */
 	char rotated_to[KEY_ID_LEN + 1];	 /* successor's id, or "" */
 	char rotated_from[KEY_ID_LEN + 1];	 /* predecessor's id, or "" */
+	size_t service_count;			 /* 0: any service */
+	char services[SERVICES_MAX][REQ_SERVICE_MAX + 1];
 	size_t rule_count;
 	struct ip_rule rules[RULES_MAX];
 };

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "protocol.h"
+
 /*
  * The columns every key query selects, and their positions: one list, so
  * a column added or moved cannot be read at the wrong position.  The
@@ -43,27 +45,6 @@ enum key_column { KEY_COLUMN_LIST(COLUMN_POSITION) COL_COUNT };
  * an odd value must never read as a harmless one (an expiry of 0 or text
  * would read as "never").  Anything unexpected makes the row damaged.
  */
-
-/* TEXT that fits out, or NULL (as "") where the column allows it. */
-static bool column_text(sqlite3_stmt *stmt, int col, bool nullable, char *out,
-			size_t outlen)
-{
-	int type = sqlite3_column_type(stmt, col);
-	const unsigned char *text;
-	size_t len;
-
-	out[0] = '\0';
-	if (type == SQLITE_NULL)
-		return nullable;
-	if (type != SQLITE_TEXT)
-		return false;
-	text = sqlite3_column_text(stmt, col);
-	len = (size_t)sqlite3_column_bytes(stmt, col);
-	if (text == NULL || len >= outlen || memchr(text, '\0', len) != NULL)
-		return false;
-	memcpy(out, text, len + 1);
-	return true;
-}
 
 /* An INTEGER of at least min. */
 static bool column_int(sqlite3_stmt *stmt, int col, long long min,
@@ -101,24 +82,26 @@ static bool column_hash(sqlite3_stmt *stmt, int col,
 
 static bool read_texts(sqlite3_stmt *stmt, struct key_record *rec)
 {
-	return column_text(stmt, COL_ID, false, rec->id, sizeof rec->id) &&
-	       column_text(stmt, COL_USER, false, rec->user,
-			   sizeof rec->user) &&
-	       column_text(stmt, COL_NAME, false, rec->name,
-			   sizeof rec->name) &&
-	       column_text(stmt, COL_DESCRIPTION, false, rec->description,
-			   sizeof rec->description) &&
-	       column_text(stmt, COL_LAST_USED_IP, true, rec->last_used_ip,
-			   sizeof rec->last_used_ip) &&
-	       column_text(stmt, COL_LAST_DENIED_IP, true, rec->last_denied_ip,
-			   sizeof rec->last_denied_ip) &&
-	       column_text(stmt, COL_LAST_DENIED_REASON, true,
-			   rec->last_denied_reason,
-			   sizeof rec->last_denied_reason) &&
-	       column_text(stmt, COL_ROTATED_TO, true, rec->rotated_to,
-			   sizeof rec->rotated_to) &&
-	       column_text(stmt, COL_ROTATED_FROM, true, rec->rotated_from,
-			   sizeof rec->rotated_from);
+	return store_column_text(stmt, COL_ID, false, rec->id,
+				 sizeof rec->id) &&
+	       store_column_text(stmt, COL_USER, false, rec->user,
+				 sizeof rec->user) &&
+	       store_column_text(stmt, COL_NAME, false, rec->name,
+				 sizeof rec->name) &&
+	       store_column_text(stmt, COL_DESCRIPTION, false, rec->description,
+				 sizeof rec->description) &&
+	       store_column_text(stmt, COL_LAST_USED_IP, true,
+				 rec->last_used_ip, sizeof rec->last_used_ip) &&
+	       store_column_text(stmt, COL_LAST_DENIED_IP, true,
+				 rec->last_denied_ip,
+				 sizeof rec->last_denied_ip) &&
+	       store_column_text(stmt, COL_LAST_DENIED_REASON, true,
+				 rec->last_denied_reason,
+				 sizeof rec->last_denied_reason) &&
+	       store_column_text(stmt, COL_ROTATED_TO, true, rec->rotated_to,
+				 sizeof rec->rotated_to) &&
+	       store_column_text(stmt, COL_ROTATED_FROM, true,
+				 rec->rotated_from, sizeof rec->rotated_from);
 }
 
 static bool read_numbers(sqlite3_stmt *stmt, struct key_record *rec)
@@ -141,15 +124,17 @@ static bool read_key_row(sqlite3_stmt *stmt, struct key_record *rec,
 	       (hash == NULL || column_hash(stmt, COL_HASH, hash));
 }
 
-/* One rules row; false when any value is not one the schema allows (an
- * odd list must not become "deny", nor an odd flag "disabled"). */
-static bool read_rule_row(sqlite3_stmt *stmt, struct ip_rule *rule)
+/* One rules row, the key's Ith; false when any value is not one the
+ * schema allows (an odd list must not become "deny", nor an odd flag
+ * "disabled"). */
+static bool read_rule_row(sqlite3_stmt *stmt, struct key_record *rec, size_t i)
 {
+	struct ip_rule *rule = &rec->rules[i];
 	char list[8];
 	long long enabled;
 
-	if (!column_text(stmt, 0, false, list, sizeof list) ||
-	    !column_text(stmt, 1, false, rule->cidr, sizeof rule->cidr) ||
+	if (!store_column_text(stmt, 0, false, list, sizeof list) ||
+	    !store_column_text(stmt, 1, false, rule->cidr, sizeof rule->cidr) ||
 	    !column_int(stmt, 2, 0, &enabled) || enabled > 1)
 		return false;
 	if (strcmp(list, "allow") == 0)
@@ -162,35 +147,85 @@ static bool read_rule_row(sqlite3_stmt *stmt, struct ip_rule *rule)
 	return true;
 }
 
-static enum store_result load_rules(struct store *s, sqlite3_stmt *stmt,
-				    const char *id, struct key_record *rec)
+/* One services row, the key's Ith: a service name as apikeyctl writes. */
+static bool read_service_row(sqlite3_stmt *stmt, struct key_record *rec,
+			     size_t i)
+{
+	char *service = rec->services[i];
+
+	return store_column_text(stmt, 0, false, service,
+				 sizeof rec->services[0]) &&
+	       service_name_valid(service);
+}
+
+/* How one of a key's lists is read: its rows and its capacity. */
+struct list_kind {
+	const char *what;
+	bool (*read_row)(sqlite3_stmt *stmt, struct key_record *rec, size_t i);
+	size_t max;
+};
+
+static const struct list_kind RULES = {"IP rule", read_rule_row, RULES_MAX};
+static const struct list_kind SERVICES = {"service scope", read_service_row,
+					  SERVICES_MAX};
+
+/* A key's list, its length in *COUNT: every row or a damaged store (more
+ * rows than the list holds is damage too, never a list cut short). */
+static enum store_result load_list(struct store *s, sqlite3_stmt *stmt,
+				   const struct list_kind *kind, const char *id,
+				   struct key_record *rec, size_t *count)
 {
 	int rc;
 
 	sqlite3_reset(stmt);
 	sqlite3_bind_text(stmt, 1, id, -1, SQLITE_TRANSIENT);
-	rec->rule_count = 0;
+	*count = 0;
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		if (rec->rule_count == RULES_MAX ||
-		    !read_rule_row(stmt, &rec->rules[rec->rule_count])) {
-			store_set_error(s, "store: damaged IP rule for key %s",
-					id);
+		if (*count == kind->max || !kind->read_row(stmt, rec, *count)) {
+			store_set_error(s, "store: damaged %s for key %s",
+					kind->what, id);
 			return STORE_ERROR;
 		}
-		rec->rule_count++;
+		(*count)++;
 	}
-	return rc == SQLITE_DONE ? STORE_OK
-				 : store_sql_failure(s, "reading rules");
+	return rc == SQLITE_DONE
+		   ? STORE_OK
+		   : store_sql_failure(s, "reading a key's lists");
 }
 
-static sqlite3_stmt *prepare_rules(struct store *s)
+/* The statements that read a key's lists: its IP rules and its services. */
+struct lists {
+	sqlite3_stmt *rules, *services;
+};
+
+static bool prepare_lists(struct store *s, struct lists *l)
 {
-	return store_prepare(s, "SELECT list, cidr, enabled FROM ip_rules "
-				"WHERE key_id = ?1 ORDER BY position");
+	l->rules = store_prepare(s, "SELECT list, cidr, enabled FROM ip_rules "
+				    "WHERE key_id = ?1 ORDER BY position");
+	l->services = store_prepare(s, "SELECT service FROM key_services "
+				       "WHERE key_id = ?1 ORDER BY rowid");
+	return l->rules != NULL && l->services != NULL;
+}
+
+static void finalize_lists(struct lists *l)
+{
+	sqlite3_finalize(l->rules);
+	sqlite3_finalize(l->services);
+}
+
+static enum store_result load_lists(struct store *s, struct lists *l,
+				    const char *id, struct key_record *rec)
+{
+	enum store_result result =
+	    load_list(s, l->rules, &RULES, id, rec, &rec->rule_count);
+
+	return result == STORE_OK ? load_list(s, l->services, &SERVICES, id,
+					      rec, &rec->service_count)
+				  : result;
 }
 
 /* Runs a one-row key query whose parameters are already bound; the IP
- * rules are not read (store_load_rules). */
+ * lists are not read (store_load_lists). */
 static enum store_result fetch_one(struct store *s, sqlite3_stmt *stmt,
 				   struct key_record *rec,
 				   unsigned char hash[KEY_HASH_LEN])
@@ -210,14 +245,14 @@ static enum store_result fetch_one(struct store *s, sqlite3_stmt *stmt,
 	return STORE_OK;
 }
 
-enum store_result store_load_rules(struct store *s, const char *id,
+enum store_result store_load_lists(struct store *s, const char *id,
 				   struct key_record *rec)
 {
-	sqlite3_stmt *rules = prepare_rules(s);
+	struct lists l;
 	enum store_result result =
-	    rules != NULL ? load_rules(s, rules, id, rec) : STORE_ERROR;
+	    prepare_lists(s, &l) ? load_lists(s, &l, id, rec) : STORE_ERROR;
 
-	sqlite3_finalize(rules);
+	finalize_lists(&l);
 	return result;
 }
 
@@ -255,7 +290,7 @@ static enum store_result fetch_whole(struct store *s, sqlite3_stmt *stmt,
 	if (result == STORE_OK)
 		result = fetch_one(s, stmt, rec, NULL);
 	if (result == STORE_OK)
-		result = store_load_rules(s, rec->id, rec);
+		result = store_load_lists(s, rec->id, rec);
 	if (own)
 		store_snapshot_end(s);
 	return result;
@@ -298,24 +333,23 @@ static enum store_result each_row(struct store *s, sqlite3_stmt *stmt,
 				  store_each_fn fn, void *ctx)
 {
 	static struct key_record rec; /* large; one at a time */
-	sqlite3_stmt *rules = prepare_rules(s);
-	enum store_result result = STORE_OK;
+	struct lists l;
+	enum store_result result =
+	    prepare_lists(s, &l) ? STORE_OK : STORE_ERROR;
 	int rc = SQLITE_DONE;
 
-	if (rules == NULL)
-		return STORE_ERROR;
 	while (result == STORE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		if (!read_key_row(stmt, &rec, NULL)) {
 			store_set_error(s, "store: damaged key row");
 			result = STORE_ERROR;
-		} else if ((result = load_rules(s, rules, rec.id, &rec)) ==
+		} else if ((result = load_lists(s, &l, rec.id, &rec)) ==
 			       STORE_OK &&
 			   !fn(&rec, ctx))
 			break;
 	}
 	if (result == STORE_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
 		result = store_sql_failure(s, "listing keys");
-	sqlite3_finalize(rules);
+	finalize_lists(&l);
 	return result;
 }
 
@@ -409,6 +443,32 @@ static enum store_result insert_rules(struct store *s,
 	return result;
 }
 
+static enum store_result insert_services(struct store *s,
+					 const struct key_record *rec)
+{
+	sqlite3_stmt *stmt = store_prepare(
+	    s, "INSERT INTO key_services (key_id, service) VALUES (?1, ?2)");
+	enum store_result result = stmt != NULL ? STORE_OK : STORE_ERROR;
+
+	for (size_t i = 0; result == STORE_OK && i < rec->service_count; i++) {
+		sqlite3_reset(stmt);
+		sqlite3_bind_text(stmt, 1, rec->id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 2, rec->services[i], -1, SQLITE_STATIC);
+		run_change(s, stmt, "saving service scope", &result);
+	}
+	sqlite3_finalize(stmt);
+	return result;
+}
+
+/* A key's lists as rec holds them: its IP rules and its services. */
+static enum store_result insert_lists(struct store *s,
+				      const struct key_record *rec)
+{
+	enum store_result result = insert_rules(s, rec);
+
+	return result == STORE_OK ? insert_services(s, rec) : result;
+}
+
 enum store_result store_insert(struct store *s, const struct key_record *rec,
 			       const unsigned char hash[KEY_HASH_LEN])
 {
@@ -430,22 +490,29 @@ enum store_result store_insert(struct store *s, const struct key_record *rec,
 	bind_time_or_null(stmt, 8, rec->expires_at);
 	bind_text_or_null(stmt, 9, rec->rotated_from);
 	if (run_change(s, stmt, "saving key", &result) >= 0)
-		result = insert_rules(s, rec);
+		result = insert_lists(s, rec);
 	sqlite3_finalize(stmt);
 	return result;
 }
 
-static enum store_result delete_rules(struct store *s, const char *id)
+/* Runs "DELETE ... WHERE key_id = ?1" statements for id. */
+static enum store_result delete_lists(struct store *s, const char *id)
 {
-	sqlite3_stmt *stmt =
-	    store_prepare(s, "DELETE FROM ip_rules WHERE key_id = ?1");
-	enum store_result result = STORE_ERROR;
+	static const char *const sql[] = {
+	    "DELETE FROM ip_rules WHERE key_id = ?1",
+	    "DELETE FROM key_services WHERE key_id = ?1"};
+	enum store_result result = STORE_OK;
 
-	if (stmt != NULL) {
-		sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
-		run_change(s, stmt, "replacing IP rules", &result);
+	for (size_t i = 0; result == STORE_OK && i < 2; i++) {
+		sqlite3_stmt *stmt = store_prepare(s, sql[i]);
+
+		result = STORE_ERROR;
+		if (stmt != NULL) {
+			sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
+			run_change(s, stmt, "replacing a key's lists", &result);
+		}
+		sqlite3_finalize(stmt);
 	}
-	sqlite3_finalize(stmt);
 	return result;
 }
 
@@ -471,8 +538,8 @@ enum store_result store_update(struct store *s, const struct key_record *rec)
 		return STORE_NOT_FOUND;
 	}
 	if (result == STORE_OK)
-		result = delete_rules(s, rec->id);
-	return result == STORE_OK ? insert_rules(s, rec) : result;
+		result = delete_lists(s, rec->id);
+	return result == STORE_OK ? insert_lists(s, rec) : result;
 }
 
 /* Runs a statement of the form "... WHERE id = ?1". */

@@ -50,6 +50,26 @@ enum store_result store_sql_failure(struct store *s, const char *what)
 	return STORE_ERROR;
 }
 
+bool store_column_text(sqlite3_stmt *stmt, int col, bool nullable, char *out,
+		       size_t outlen)
+{
+	int type = sqlite3_column_type(stmt, col);
+	const unsigned char *text;
+	size_t len;
+
+	out[0] = '\0';
+	if (type == SQLITE_NULL)
+		return nullable;
+	if (type != SQLITE_TEXT)
+		return false;
+	text = sqlite3_column_text(stmt, col);
+	len = (size_t)sqlite3_column_bytes(stmt, col);
+	if (text == NULL || len >= outlen || memchr(text, '\0', len) != NULL)
+		return false;
+	memcpy(out, text, len + 1);
+	return true;
+}
+
 const char *store_error(const struct store *s)
 {
 	return s->err;

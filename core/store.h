@@ -58,18 +58,20 @@ enum store_result store_get(struct store *s, const char *id,
 			    struct key_record *rec);
 
 /* By id, with the stored hash (hash may be NULL) but without the IP rules
- * (store_load_rules; verification reads both in one snapshot). */
+ * (store_load_lists; verification reads both in one snapshot). */
 enum store_result store_get_key(struct store *s, const char *id,
 				struct key_record *rec,
 				unsigned char hash[KEY_HASH_LEN]);
 
-enum store_result store_load_rules(struct store *s, const char *id,
+/* A key's lists: its IP rules and its service scope. */
+enum store_result store_load_lists(struct store *s, const char *id,
 				   struct key_record *rec);
 
 enum store_result store_insert(struct store *s, const struct key_record *rec,
 			       const unsigned char hash[KEY_HASH_LEN]);
 
-/* Name, description, expiry, successor and the IP rules; never the hash. */
+/* Name, description, expiry, successor, IP rules and services; never the
+ * hash. */
 enum store_result store_update(struct store *s, const struct key_record *rec);
 
 enum store_result store_delete(struct store *s, const char *id);
@@ -81,6 +83,17 @@ enum store_result store_each(struct store *s, const char *user,
 			     store_each_fn fn, void *ctx);
 
 long long store_key_count(struct store *s);
+
+/* The PAM services the verifier group may verify keys for: STORE_OK when
+ * service is one, STORE_NOT_FOUND when not. */
+enum store_result store_verifier_listed(struct store *s, const char *service);
+/* STORE_CONFLICT when already listed; STORE_NOT_FOUND when not listed. */
+enum store_result store_verifier_add(struct store *s, const char *service);
+enum store_result store_verifier_remove(struct store *s, const char *service);
+/* Calls fn for each listed service, in order. */
+typedef void (*store_verifier_fn)(const char *service, void *ctx);
+enum store_result store_verifier_each(struct store *s, store_verifier_fn fn,
+				      void *ctx);
 
 /* Tracking rows written by the helper (its only writes; STORE_TRACK). */
 enum store_result store_record_use(struct store *s, const char *id, time_t now,

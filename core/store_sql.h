@@ -23,6 +23,11 @@ void store_set_error(struct store *s, const char *fmt, ...)
 /* Sets the error from SQLite's; STORE_CONFLICT for a UNIQUE constraint. */
 enum store_result store_sql_failure(struct store *s, const char *what);
 
+/* A TEXT column that fits out (no NUL inside), or NULL (as "") where the
+ * column allows it; false for anything else. */
+bool store_column_text(sqlite3_stmt *stmt, int col, bool nullable, char *out,
+		       size_t outlen);
+
 /* Runs literal SQL; false with the error set. */
 bool store_exec(struct store *s, const char *sql);
 

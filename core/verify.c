@@ -60,6 +60,7 @@ static bool unexpired(const struct key_record *rec, time_t now,
  * same way for an unknown id, a wrong secret and the right one. */
 struct evidence {
 	enum store_result row, rules;
+	enum store_result listed; /* the service, for the verifier group */
 	bool hash_equal;
 	enum ip_verdict ip;
 	char error[REASON_MAX + 1]; /* the first store error */
@@ -72,37 +73,82 @@ static void note_error(struct store *s, enum store_result r,
 		snprintf(ev->error, sizeof ev->error, "%s", store_error(s));
 }
 
-/* The row and the rules in one snapshot; the hash compared in constant
- * time (an unknown id against zeros); the rules matched in any case. */
+/* Everything one decision reads, in one snapshot, read the same way
+ * whether or not the id names a key: the row (and hash, unless NULL), its
+ * lists, and for the verifier group whether it may name the service. */
+static void read_snapshot(struct store *s, const char *id,
+			  const struct request *req, enum verify_scope scope,
+			  struct key_record *rec,
+			  unsigned char hash[KEY_HASH_LEN], struct evidence *ev)
+{
+	ev->row = ev->rules = ev->listed = STORE_ERROR;
+	if (store_snapshot_begin(s) != STORE_OK) {
+		note_error(s, STORE_ERROR, ev);
+		return;
+	}
+	ev->row = store_get_key(s, id, rec, hash);
+	note_error(s, ev->row, ev);
+	ev->rules = store_load_lists(s, id, rec);
+	note_error(s, ev->rules, ev);
+	ev->listed = scope == SCOPE_SERVICE_KEYS
+			 ? store_verifier_listed(s, req->service)
+			 : STORE_OK;
+	note_error(s, ev->listed, ev);
+	store_snapshot_end(s);
+}
+
+/* The snapshot; the hash compared in constant time (an unknown id against
+ * zeros); the rules matched in any case. */
 static void gather(struct store *s, const unsigned char pepper[PEPPER_LEN],
-		   const struct parsed_key *key, const char *rhost,
-		   struct key_record *rec, struct evidence *ev)
+		   const struct parsed_key *key, const struct request *req,
+		   enum verify_scope scope, struct key_record *rec,
+		   struct evidence *ev)
 {
 	unsigned char stored[KEY_HASH_LEN] = {0}, presented[KEY_HASH_LEN];
 
-	ev->row = ev->rules = STORE_ERROR;
-	if (store_snapshot_begin(s) == STORE_OK) {
-		ev->row = store_get_key(s, key->id, rec, stored);
-		note_error(s, ev->row, ev);
-		ev->rules = store_load_rules(s, key->id, rec);
-		note_error(s, ev->rules, ev);
-		store_snapshot_end(s);
-	} else {
-		note_error(s, STORE_ERROR, ev);
-	}
+	read_snapshot(s, key->id, req, scope, rec, stored, ev);
 	key_hash(pepper, key->id, key->secret, presented);
 	ev->hash_equal = key_hash_equal(stored, presented);
 	secret_wipe(presented, sizeof presented);
 	secret_wipe(stored, sizeof stored);
-	ev->ip = ip_decide(rec, rhost);
+	ev->ip = ip_decide(rec, req->rhost);
 }
 
-/* A key of another account is, to a caller limited to its own, just not
- * there: same answer, nothing recorded. */
+/* The verdicts that do not depend on the key: a store that cannot be read,
+ * a service the verifier group may not name.  False when there is none. */
+static bool refused_for_any_key(const struct evidence *ev,
+				struct verify_result *out)
+{
+	if (ev->row == STORE_ERROR || ev->listed == STORE_ERROR)
+		decide(out, VERDICT_SYSTEM_ERROR, ev->error);
+	else if (ev->listed != STORE_OK)
+		decide(out, VERDICT_REFUSED,
+		       "service not open to the verifier group");
+	else
+		return false;
+	return true;
+}
+
+/* A key the caller may not have checked is, to it, just not there: same
+ * answer, nothing recorded. */
 static bool in_scope(const struct key_record *rec, const struct request *req,
 		     enum verify_scope scope)
 {
-	return scope == SCOPE_ANY_USER || strcmp(rec->user, req->user) == 0;
+	switch (scope) {
+	case SCOPE_ANY_USER: return true;
+	case SCOPE_OWN_ACCOUNT: return strcmp(rec->user, req->user) == 0;
+	case SCOPE_SERVICE_KEYS: return service_named(rec, req->service);
+	}
+	return false;
+}
+
+static bool service_allowed(const struct key_record *rec, const char *service,
+			    struct verify_result *out)
+{
+	if (service_in_scope(rec, service))
+		return true;
+	decide(out, VERDICT_REFUSED, "service not in the key's scope");
+	return false;
 }
 
 /* The verdict the evidence gives before the secret counts; false when
@@ -113,9 +159,9 @@ static bool refused_before_match(const struct evidence *ev,
 				 enum verify_scope scope,
 				 struct verify_result *out)
 {
-	if (ev->row == STORE_ERROR) {
-		decide(out, VERDICT_SYSTEM_ERROR, ev->error);
-	} else if (ev->row != STORE_OK || !in_scope(rec, req, scope)) {
+	if (refused_for_any_key(ev, out))
+		return true;
+	if (ev->row != STORE_OK || !in_scope(rec, req, scope)) {
 		decide(out, VERDICT_REFUSED, WRONG_KEY);
 	} else if (ev->rules == STORE_ERROR || ev->ip == IP_BAD_RULE) {
 		/* a key whose rules cannot be read is never accepted */
@@ -144,12 +190,13 @@ void verify_key(struct store *s, const unsigned char pepper[PEPPER_LEN],
 		return;
 	if (!account_uid(req->user, &uid, out))
 		return;
-	gather(s, pepper, &key, req->rhost, &out->rec, &ev);
+	gather(s, pepper, &key, req, scope, &out->rec, &ev);
 	secret_wipe(&key, sizeof key);
 	if (refused_before_match(&ev, &out->rec, req, scope, out))
 		return;
 	out->secret_matched = true;
 	if (!owner_matches(&out->rec, req->user, uid, out) ||
+	    !service_allowed(&out->rec, req->service, out) ||
 	    !unexpired(&out->rec, now, out))
 		return;
 	if (ev.ip != IP_ALLOWED) {
@@ -159,10 +206,11 @@ void verify_key(struct store *s, const unsigned char pepper[PEPPER_LEN],
 	decide(out, VERDICT_ACCEPT, "accepted");
 }
 
-void verify_account(struct store *s, const struct request *req, time_t now,
+void verify_account(struct store *s, const struct request *req,
+		    enum verify_scope scope, time_t now,
 		    struct verify_result *out)
 {
-	enum store_result found;
+	struct evidence ev = {0};
 	uid_t uid;
 
 	memset(out, 0, sizeof *out);
@@ -172,19 +220,23 @@ void verify_account(struct store *s, const struct request *req, time_t now,
 		return;
 	if (!account_uid(req->user, &uid, out))
 		return;
-	/* one statement: the row alone decides */
-	found = store_get_key(s, req->key, &out->rec, NULL);
-	if (found == STORE_ERROR) {
-		decide(out, VERDICT_SYSTEM_ERROR, store_error(s));
+	read_snapshot(s, req->key, req, scope, &out->rec, NULL, &ev);
+	if (refused_for_any_key(&ev, out))
+		return;
+	/* a key of another user, or out of the caller's scope, looks exactly
+	 * like a missing one */
+	if (ev.row != STORE_OK || strcmp(out->rec.user, req->user) != 0 ||
+	    !in_scope(&out->rec, req, scope)) {
+		decide(out, VERDICT_REFUSED, "key no longer exists");
 		return;
 	}
-	/* another user's key looks exactly like a missing one */
-	if (found != STORE_OK || strcmp(out->rec.user, req->user) != 0) {
-		decide(out, VERDICT_REFUSED, "key no longer exists");
+	if (ev.rules == STORE_ERROR) {
+		decide(out, VERDICT_SYSTEM_ERROR, ev.error);
 		return;
 	}
 	out->secret_matched = true; /* it matched at authentication */
 	if (!owner_matches(&out->rec, req->user, uid, out) ||
+	    !service_allowed(&out->rec, req->service, out) ||
 	    !unexpired(&out->rec, now, out))
 		return;
 	decide(out, VERDICT_ACCEPT, "key still valid");

@@ -11,7 +11,9 @@
  * - the key's row and rules are read, hashed and matched the same way
  *   whether or not the secret is right, so a refusal takes the same time
  *   either way; reasons are told apart only once the secret matched;
- * - a key outside the caller's scope is answered exactly as a wrong key.
+ * - a key outside the caller's scope is answered exactly as a wrong key
+ *   (an account check: as a key that no longer exists);
+ * - a key with a service scope is refused through any other service.
  */
 #ifndef APIKEY_VERIFY_H
 #define APIKEY_VERIFY_H
@@ -36,6 +38,8 @@ enum verdict {
 enum verify_scope {
 	SCOPE_ANY_USER,	   /* root */
 	SCOPE_OWN_ACCOUNT, /* anyone else: the request's user is the caller */
+	SCOPE_SERVICE_KEYS /* the verifier group: any account's keys whose
+			      scope names the request's service */
 };
 
 struct verify_result {
@@ -51,8 +55,10 @@ void verify_key(struct store *s, const unsigned char pepper[PEPPER_LEN],
 		struct verify_result *out);
 
 /* Account check: req->key is a key id that authenticated this login; it
- * must still exist, belong to the user and be unexpired. */
-void verify_account(struct store *s, const struct request *req, time_t now,
+ * must still exist, belong to the user, allow the service and be
+ * unexpired. */
+void verify_account(struct store *s, const struct request *req,
+		    enum verify_scope scope, time_t now,
 		    struct verify_result *out);
 
 /* The helper's exit status for a verdict. */

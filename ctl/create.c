@@ -8,6 +8,7 @@
 
 #include "ctl.h"
 #include "iplists.h"
+#include "services.h"
 
 #define DEFAULT_LIFETIME (90 * 86400)
 
@@ -27,6 +28,14 @@ static void add_rule(struct create_args *a, enum ip_list list, const char *text)
 		errx(EXIT_REFUSED, "--%s: %s", list_name(list), err);
 }
 
+static void add_service(struct key_record *rec, const char *service)
+{
+	char err[256];
+
+	if (!services_add(rec, service, err, sizeof err))
+		errx(EXIT_REFUSED, "--service: %s", err);
+}
+
 static void parse_create(struct ctl *ctl, int argc, char **argv,
 			 struct create_args *a)
 {
@@ -35,6 +44,7 @@ static void parse_create(struct ctl *ctl, int argc, char **argv,
 	    META_OPTIONS,
 	    {"allow", required_argument, NULL, 'a'},
 	    {"deny", required_argument, NULL, 'x'},
+	    {"service", required_argument, NULL, 'S'},
 	    ISSUE_OPTIONS,
 	    {0}};
 	int opt;
@@ -46,6 +56,7 @@ static void parse_create(struct ctl *ctl, int argc, char **argv,
 		switch (opt) {
 		case 'a': add_rule(a, LIST_ALLOW, optarg); break;
 		case 'x': add_rule(a, LIST_DENY, optarg); break;
+		case 'S': add_service(&a->rec, optarg); break;
 		default: ctl_common_option(ctl, opt, optarg);
 		}
 	}

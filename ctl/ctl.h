@@ -48,6 +48,11 @@ struct ctl {
 /* Handles a COMMON_OPTIONS letter; false if opt is not one of them. */
 bool ctl_common_option(struct ctl *ctl, int opt, const char *arg);
 
+/* Parses the options of a command that takes only the common ones and
+ * --json (list, show, verifier); true when --json was given.  The
+ * operands start at optind. */
+bool ctl_json_options(struct ctl *ctl, int argc, char **argv);
+
 /* Prints the usage text of ctl->command (or all) to stderr, exits 2. */
 noreturn void ctl_usage(const struct ctl *ctl, const char *problem, ...)
     __attribute__((format(printf, 2, 3)));
@@ -117,6 +122,7 @@ int ctl_edit(struct ctl *ctl, int argc, char **argv);
 int ctl_delete(struct ctl *ctl, int argc, char **argv);
 int ctl_verify(struct ctl *ctl, int argc, char **argv);
 int ctl_rotate(struct ctl *ctl, int argc, char **argv);
+int ctl_verifier(struct ctl *ctl, int argc, char **argv);
 
 /* text output (show.c): a key in full, the days it has left ("never",
  * "N days", "expired N days ago"), an ISO time or "never" for 0 */

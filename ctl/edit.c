@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* apikeyctl edit: name, description, expiry and IP lists; the key string
- * never changes. */
+/* apikeyctl edit: name, description, expiry, IP lists and service scope;
+ * the key string never changes. */
 #include <err.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,27 +9,38 @@
 
 #include "ctl.h"
 #include "iplists.h"
+#include "services.h"
 
-enum rule_action { ADD_ALLOW, ADD_DENY, REMOVE, DISABLE, ENABLE };
+enum list_action {
+	ADD_ALLOW,
+	ADD_DENY,
+	REMOVE,
+	DISABLE,
+	ENABLE,
+	ADD_SERVICE,
+	REMOVE_SERVICE
+};
 
-struct rule_change {
-	enum rule_action action;
-	const char *cidr;
+/* A change to one of the key's lists: an IP list entry or a service. */
+struct list_change {
+	enum list_action action;
+	const char *value;
 };
 
 struct edit_args {
 	const char *ref;
 	struct key_meta meta;
+	bool any_service; /* --any-service: the scope may end up empty */
 	size_t change_count;
-	struct rule_change changes[RULES_MAX * 2];
+	struct list_change changes[RULES_MAX * 2 + SERVICES_MAX * 2];
 };
 
 static void add_change(const struct ctl *ctl, struct edit_args *a,
-		       enum rule_action action, const char *cidr)
+		       enum list_action action, const char *value)
 {
 	if (a->change_count == sizeof a->changes / sizeof a->changes[0])
-		ctl_usage(ctl, "too many IP list changes at once");
-	a->changes[a->change_count++] = (struct rule_change){action, cidr};
+		ctl_usage(ctl, "too many list changes at once");
+	a->changes[a->change_count++] = (struct list_change){action, value};
 }
 
 static void parse_edit(struct ctl *ctl, int argc, char **argv,
@@ -43,6 +54,9 @@ static void parse_edit(struct ctl *ctl, int argc, char **argv,
 	    {"remove", required_argument, NULL, 'r'},
 	    {"disable", required_argument, NULL, 'o'},
 	    {"enable", required_argument, NULL, 'i'},
+	    {"service", required_argument, NULL, 'S'},
+	    {"remove-service", required_argument, NULL, 'R'},
+	    {"any-service", no_argument, NULL, 'A'},
 	    {0}};
 	int opt;
 
@@ -55,6 +69,9 @@ static void parse_edit(struct ctl *ctl, int argc, char **argv,
 		case 'r': add_change(ctl, a, REMOVE, optarg); break;
 		case 'o': add_change(ctl, a, DISABLE, optarg); break;
 		case 'i': add_change(ctl, a, ENABLE, optarg); break;
+		case 'S': add_change(ctl, a, ADD_SERVICE, optarg); break;
+		case 'R': add_change(ctl, a, REMOVE_SERVICE, optarg); break;
+		case 'A': a->any_service = true; break;
 		default: ctl_common_option(ctl, opt, optarg);
 		}
 	}
@@ -63,49 +80,66 @@ static void parse_edit(struct ctl *ctl, int argc, char **argv,
 	a->ref = argv[optind];
 	if (a->meta.name == NULL && a->meta.description == NULL &&
 	    a->meta.expires == NULL && !a->meta.never_expire &&
-	    a->change_count == 0)
+	    a->change_count == 0 && !a->any_service)
 		ctl_usage(ctl, "nothing to change");
+	for (size_t i = 0; a->any_service && i < a->change_count; i++)
+		if (a->changes[i].action == ADD_SERVICE)
+			ctl_usage(ctl, "--any-service and --service contradict "
+				       "each other");
 }
 
-static const char *action_option(enum rule_action action)
+static const char *action_option(enum list_action action)
 {
-	static const char *const names[] = {"allow", "deny", "remove",
-					    "disable", "enable"};
+	static const char *const names[] = {
+	    "allow",  "deny",	 "remove",	  "disable",
+	    "enable", "service", "remove-service"};
 	return names[action];
 }
 
-/* Applies the IP list changes in command-line order; false with err set on
- * the first that cannot apply. */
-static bool apply_rule_changes(const struct edit_args *a,
+static bool apply_one(struct key_record *rec, const struct list_change *c,
+		      char *why, size_t whylen)
+{
+	switch (c->action) {
+	case ADD_ALLOW:
+		return rules_add(rec, LIST_ALLOW, c->value, why, whylen);
+	case ADD_DENY: return rules_add(rec, LIST_DENY, c->value, why, whylen);
+	case REMOVE: return rules_remove(rec, c->value, why, whylen);
+	case DISABLE:
+	case ENABLE:
+		return rules_set_enabled(rec, c->value, c->action == ENABLE,
+					 why, whylen);
+	case ADD_SERVICE: return services_add(rec, c->value, why, whylen);
+	case REMOVE_SERVICE: return services_remove(rec, c->value, why, whylen);
+	}
+	return false;
+}
+
+/* Applies the list changes in command-line order; false with err set on
+ * the first that cannot apply.  A scope is never emptied by removing its
+ * last service, which would open the key to every service: only
+ * --any-service does that. */
+static bool apply_list_changes(const struct edit_args *a,
 			       struct key_record *rec, char *err, size_t errlen)
 {
+	size_t scoped = rec->service_count;
 	char why[256];
 
 	for (size_t i = 0; i < a->change_count; i++) {
-		const struct rule_change *c = &a->changes[i];
-		bool ok;
-
-		switch (c->action) {
-		case ADD_ALLOW:
-			ok = rules_add(rec, LIST_ALLOW, c->cidr, why,
-				       sizeof why);
-			break;
-		case ADD_DENY:
-			ok =
-			    rules_add(rec, LIST_DENY, c->cidr, why, sizeof why);
-			break;
-		case REMOVE:
-			ok = rules_remove(rec, c->cidr, why, sizeof why);
-			break;
-		default:
-			ok = rules_set_enabled(
-			    rec, c->cidr, c->action == ENABLE, why, sizeof why);
-		}
-		if (!ok) {
+		if (!apply_one(rec, &a->changes[i], why, sizeof why)) {
 			snprintf(err, errlen, "--%s: %s",
-				 action_option(c->action), why);
+				 action_option(a->changes[i].action), why);
 			return false;
 		}
+	}
+	if (a->any_service) {
+		rec->service_count = 0;
+	} else if (scoped > 0 && rec->service_count == 0) {
+		snprintf(err, errlen,
+			 "--remove-service: that leaves no service in the "
+			 "scope, and a key with none may log in through "
+			 "every service; give --any-service to mean that, or "
+			 "delete the key");
+		return false;
 	}
 	return true;
 }
@@ -124,7 +158,7 @@ int ctl_edit(struct ctl *ctl, int argc, char **argv)
 		ctl_store_failed(s, "edit");
 	ctl_find(ctl, s, a.ref, &rec);
 	ctl_apply_meta(&a.meta, &rec, time(NULL));
-	if (!apply_rule_changes(&a, &rec, err, sizeof err)) {
+	if (!apply_list_changes(&a, &rec, err, sizeof err)) {
 		store_rollback(s);
 		errx(EXIT_REFUSED, "nothing changed: %s", err);
 	}

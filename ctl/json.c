@@ -105,6 +105,14 @@ void print_key_json(FILE *out, const struct key_record *rec, const char *key)
 	json_rules(out, rec, LIST_ALLOW);
 	json_field(out, "deny");
 	json_rules(out, rec, LIST_DENY);
+	json_field(out, "services");
+	fputc('[', out);
+	for (size_t i = 0; i < rec->service_count; i++) {
+		if (i > 0)
+			fputc(',', out);
+		json_string(out, rec->services[i]);
+	}
+	fputc(']', out);
 	if (key != NULL) {
 		json_field(out, "key");
 		json_string(out, key);

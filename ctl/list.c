@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* apikeyctl list: a table of keys (ID, user, name, last login and address,
- * expiry, creation), or JSON. */
+/* apikeyctl list: a table of keys (ID, user, name, services, last login and
+ * address, expiry, creation), or JSON. */
 #include <err.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,16 +8,19 @@
 
 #include "ctl.h"
 #include "json.h"
+#include "services.h"
 #include "when.h"
 
+#define COLUMNS 8
+
 struct row {
-	char *cells[7];
+	char *cells[COLUMNS];
 };
 
 struct table {
 	struct row *rows;
 	size_t count, cap;
-	size_t width[7];
+	size_t width[COLUMNS];
 	time_t now;
 	bool json, first;
 };
@@ -31,7 +34,7 @@ static char *cell(const char *text)
 	return copy;
 }
 
-static void add_row(struct table *t, const char *const texts[7])
+static void add_row(struct table *t, const char *const texts[COLUMNS])
 {
 	if (t->count == t->cap) {
 		t->cap = t->cap != 0 ? t->cap * 2 : 64;
@@ -39,7 +42,7 @@ static void add_row(struct table *t, const char *const texts[7])
 		if (t->rows == NULL)
 			err(EXIT_REFUSED, "out of memory");
 	}
-	for (size_t i = 0; i < 7; i++) {
+	for (size_t i = 0; i < COLUMNS; i++) {
 		size_t len = strlen(texts[i]);
 		t->rows[t->count].cells[i] = cell(texts[i]);
 		if (len > t->width[i])
@@ -52,6 +55,7 @@ static bool list_one(const struct key_record *rec, void *ctx)
 {
 	struct table *t = ctx;
 	char last[ISO_TIME_LEN], created[ISO_TIME_LEN], expires[64];
+	char services[SERVICES_MAX * (REQ_SERVICE_MAX + 2) + 8];
 
 	if (t->json) {
 		fputs(t->first ? "[" : ",", stdout);
@@ -61,10 +65,12 @@ static bool list_one(const struct key_record *rec, void *ctx)
 	}
 	expires_text(rec, t->now, expires, sizeof expires);
 	iso_time(rec->created_at, created);
-	const char *const texts[7] = {
+	services_text(rec, services, sizeof services);
+	const char *const texts[COLUMNS] = {
 	    rec->id,
 	    rec->user,
 	    rec->name,
+	    services,
 	    time_or_never(rec->last_used_at, last),
 	    rec->last_used_ip[0] != '\0' ? rec->last_used_ip : "-",
 	    expires,
@@ -75,40 +81,32 @@ static bool list_one(const struct key_record *rec, void *ctx)
 
 static void print_table(struct table *t)
 {
-	static const char *const header[7] = {
-	    "ID",      "USER",	  "NAME",   "LAST LOGIN",
-	    "LAST IP", "EXPIRES", "CREATED"};
+	static const char *const header[COLUMNS] = {
+	    "ID",	  "USER",    "NAME",	"SERVICES",
+	    "LAST LOGIN", "LAST IP", "EXPIRES", "CREATED"};
 
-	for (size_t i = 0; i < 7; i++)
+	for (size_t i = 0; i < COLUMNS; i++)
 		if (strlen(header[i]) > t->width[i])
 			t->width[i] = strlen(header[i]);
 	for (size_t r = 0; r <= t->count; r++) {
 		const char *const *cells =
 		    r == 0 ? header : (const char *const *)t->rows[r - 1].cells;
-		for (size_t i = 0; i < 6; i++)
+		for (size_t i = 0; i + 1 < COLUMNS; i++)
 			printf("%-*s  ", (int)t->width[i], cells[i]);
-		printf("%s\n", cells[6]);
+		printf("%s\n", cells[COLUMNS - 1]);
 	}
 	for (size_t r = 0; r < t->count; r++)
-		for (size_t i = 0; i < 7; i++)
+		for (size_t i = 0; i < COLUMNS; i++)
 			free(t->rows[r].cells[i]);
 	free(t->rows);
 }
 
 int ctl_list(struct ctl *ctl, int argc, char **argv)
 {
-	static const struct option options[] = {
-	    COMMON_OPTIONS, {"json", no_argument, NULL, 'j'}, {0}};
 	struct table t = {.now = time(NULL), .first = true};
 	struct store *s;
-	int opt;
 
-	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
-		if (opt == 'j')
-			t.json = true;
-		else
-			ctl_common_option(ctl, opt, optarg);
-	}
+	t.json = ctl_json_options(ctl, argc, argv);
 	if (argc - optind > 1)
 		ctl_usage(ctl, "give at most one USER");
 	s = ctl_open_store(ctl, STORE_READ);

@@ -28,7 +28,7 @@ static const struct command COMMANDS[] = {
     {"create", ctl_create,
      "create USER --name NAME [--description TEXT]\n"
      "                 [--expires WHEN | --never-expire]\n"
-     "                 [--allow CIDR]... [--deny CIDR]...\n"
+     "                 [--allow CIDR]... [--deny CIDR]... [--service NAME]...\n"
      "                 [--save FILE [--save-hosts PATTERNS]] [--quiet] "
      "[--json]"},
     {"list", ctl_list, "list [USER] [--json]"},
@@ -37,11 +37,16 @@ static const struct command COMMANDS[] = {
      "edit REF [--name NAME] [--description TEXT]\n"
      "                 [--expires WHEN | --never-expire]\n"
      "                 [--allow CIDR]... [--deny CIDR]... [--remove CIDR]...\n"
-     "                 [--disable CIDR]... [--enable CIDR]..."},
+     "                 [--disable CIDR]... [--enable CIDR]...\n"
+     "                 [--service NAME]... [--remove-service NAME]...\n"
+     "                 [--any-service]"},
     {"delete", ctl_delete, "delete REF [--yes]"},
     {"rotate", ctl_rotate,
-     "rotate REF [--grace DURATION] [--save FILE [--save-hosts PATTERNS]]\n"
-     "                 [--quiet] [--json]"},
+     "rotate REF [--grace DURATION] [--service NAME]...\n"
+     "                 [--save FILE [--save-hosts PATTERNS]] [--quiet] "
+     "[--json]"},
+    {"verifier", ctl_verifier,
+     "verifier [list [--json] | add SERVICE... | remove SERVICE...]"},
     {"verify", ctl_verify,
      "verify USER [--rhost ADDR] [--service NAME]  (the key on stdin)"},
 };
@@ -89,6 +94,22 @@ bool ctl_common_option(struct ctl *ctl, int opt, const char *arg)
 	case '?': ctl_usage(ctl, NULL);
 	default: return false;
 	}
+}
+
+bool ctl_json_options(struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option options[] = {
+	    COMMON_OPTIONS, {"json", no_argument, NULL, 'j'}, {0}};
+	bool json = false;
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+		if (opt == 'j')
+			json = true;
+		else
+			ctl_common_option(ctl, opt, optarg);
+	}
+	return json;
 }
 
 static const struct command *find_command(const char *name)

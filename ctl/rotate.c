@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * apikeyctl rotate: a new key with the same user, description, IP lists
- * and lifetime, shown once; the old key expires after a grace period and
- * names its successor.  The new key takes the name; the old one is renamed
+ * apikeyctl rotate: a new key with the same user, description, IP lists,
+ * service scope (or the one --service gives) and lifetime, shown once; the
+ * old key expires after a grace period and names its successor.  The new key
+ * takes the name; the old one is renamed
  * "<name> (rotated <old id>)" so both can be told apart in 'list'.
  */
 #include <err.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 
 #include "ctl.h"
+#include "services.h"
 #include "text.h"
 #include "when.h"
 
@@ -21,6 +23,8 @@ struct rotate_args {
 	long long grace;
 	time_t now;
 	struct key_record old;
+	bool new_scope;		 /* --service given: */
+	struct key_record scope; /* the successor's services, here */
 };
 
 static void parse_rotate(struct ctl *ctl, int argc, char **argv,
@@ -29,16 +33,23 @@ static void parse_rotate(struct ctl *ctl, int argc, char **argv,
 	static const struct option options[] = {
 	    COMMON_OPTIONS,
 	    {"grace", required_argument, NULL, 'g'},
+	    {"service", required_argument, NULL, 'S'},
 	    ISSUE_OPTIONS,
 	    {0}};
 	const char *grace = DEFAULT_GRACE;
+	char err[256];
 	int opt;
 
 	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
-		if (opt == 'g')
+		if (opt == 'g') {
 			grace = optarg;
-		else if (!ctl_issue_option(ctl, is, opt, optarg))
+		} else if (opt == 'S') {
+			a->new_scope = true;
+			if (!services_add(&a->scope, optarg, err, sizeof err))
+				errx(EXIT_REFUSED, "--service: %s", err);
+		} else if (!ctl_issue_option(ctl, is, opt, optarg)) {
 			ctl_common_option(ctl, opt, optarg);
+		}
 	}
 	ctl_issue_options_done(ctl, is);
 	if (argc - optind != 1)
@@ -51,15 +62,21 @@ static void parse_rotate(struct ctl *ctl, int argc, char **argv,
 			  grace);
 }
 
-/* The new key: the old one's owner, metadata and rules, same lifetime. */
-static void successor(const struct key_record *old, time_t now,
-		      struct key_record *rec)
+/* The new key: the old one's owner, metadata, rules and scope, same
+ * lifetime. */
+static void successor(const struct rotate_args *a, struct key_record *rec)
 {
+	const struct key_record *old = &a->old;
+	time_t now = a->now;
 	char id[KEY_ID_LEN + 1];
 
 	memcpy(id, rec->id, sizeof id);
 	memcpy(rec, old, sizeof *rec);
 	memcpy(rec->id, id, sizeof id);
+	if (a->new_scope) {
+		rec->service_count = a->scope.service_count;
+		memcpy(rec->services, a->scope.services, sizeof rec->services);
+	}
 	rec->created_at = now;
 	rec->expires_at = old->expires_at != 0
 			      ? now + (old->expires_at - old->created_at)
@@ -120,7 +137,7 @@ static bool rotate_step(struct store *s, struct key_record *rec, void *ctx,
 	}
 	if (!account_unchanged(&a->old, err, errlen))
 		return false;
-	successor(&a->old, a->now, rec);
+	successor(a, rec);
 	retire(&a->old, rec->id, a->now + (time_t)a->grace);
 	if (store_update(s, &a->old) == STORE_OK)
 		return true;

@@ -5,6 +5,7 @@
 #include "ctl.h"
 #include "iplists.h"
 #include "json.h"
+#include "services.h"
 #include "when.h"
 
 #define DAY 86400
@@ -85,6 +86,7 @@ static void text_last(FILE *out, const char *label, time_t at, const char *ip,
 void print_key_text(FILE *out, const struct key_record *rec, time_t now)
 {
 	char iso[ISO_TIME_LEN], expires[64];
+	char services[SERVICES_MAX * (REQ_SERVICE_MAX + 2) + 8];
 
 	expires_text(rec, now, expires, sizeof expires);
 	fprintf(out, "%-14s%s\n", "ID:", rec->id);
@@ -107,25 +109,17 @@ void print_key_text(FILE *out, const struct key_record *rec, time_t now)
 	if (rec->rotated_from[0] != '\0')
 		fprintf(out, "%-14s%s (predecessor)\n",
 			"Rotated from:", rec->rotated_from);
+	services_text(rec, services, sizeof services);
+	fprintf(out, "%-14s%s\n", "Services:", services);
 	text_rules(out, rec, LIST_ALLOW, "Allow list:");
 	text_rules(out, rec, LIST_DENY, "Deny list:");
 }
 
 int ctl_show(struct ctl *ctl, int argc, char **argv)
 {
-	static const struct option options[] = {
-	    COMMON_OPTIONS, {"json", no_argument, NULL, 'j'}, {0}};
 	static struct key_record rec;
-	bool json = false;
+	bool json = ctl_json_options(ctl, argc, argv);
 	struct store *s;
-	int opt;
-
-	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
-		if (opt == 'j')
-			json = true;
-		else
-			ctl_common_option(ctl, opt, optarg);
-	}
 	if (argc - optind != 1)
 		ctl_usage(ctl, "give exactly one REF");
 	s = ctl_open_store(ctl, STORE_READ);

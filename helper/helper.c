@@ -19,10 +19,10 @@
  *   the caller's limits) and, to serve the request, become root through
  *   and through, so the caller can no longer stop the helper while it
  *   holds the store;
- * - a caller that is not root may only ask about its own account and may
- *   not choose the store (unix_chkpwd, CVE-2005-2977); another account's
- *   key is answered as a wrong key, and it learns no more than its own
- *   key's name and expiry;
+ * - who asks decides what may be asked (caller.c): root anything; anyone
+ *   its own account; the verifier group also, through a service the store
+ *   lists for it, the keys scoped to that service, and hears only yes or
+ *   no; a key out of the caller's scope is answered as a wrong key;
  * - never log or keep the key; wipe it; quote what is logged.
  */
 #include <errno.h>
@@ -41,6 +41,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "caller.h"
 #include "logquote.h"
 #include "protocol.h"
 #include "root.h"
@@ -152,48 +153,14 @@ static bool read_request(struct request *req)
 	return ok;
 }
 
-/* unix_chkpwd's rule: only root may ask about others or pick the store. */
-static bool caller_allowed(const struct request *req, uid_t caller)
+/* What the module hears (caller_response). */
+static void respond(const struct verify_result *res, const struct caller *c)
 {
-	char user[LOG_QUOTED_SIZE(REQ_USER_MAX)];
-	struct passwd *pw;
-
-	if (caller == 0)
-		return true;
-	if (req->db[0] != '\0') {
-		syslog(LOG_WARNING, "refused: uid %u tried to choose the store",
-		       (unsigned)caller);
-		return false;
-	}
-	pw = getpwuid(caller);
-	if (pw == NULL || strcmp(pw->pw_name, req->user) != 0) {
-		syslog(LOG_WARNING,
-		       "refused: uid %u asked about another user's key; "
-		       "user=%s",
-		       (unsigned)caller,
-		       log_quote(req->user, user, sizeof user));
-		return false;
-	}
-	return true;
-}
-
-/* What the module hears; internal error text only for root callers. */
-static void respond(const struct verify_result *res, uid_t caller)
-{
-	struct response resp = {0};
+	struct response resp;
 	char buf[RESP_MAX];
 	size_t len;
 
-	snprintf(resp.reason, sizeof resp.reason, "%s",
-		 res->verdict == VERDICT_SYSTEM_ERROR && caller != 0
-		     ? "system error"
-		     : res->reason);
-	if (res->secret_matched) {
-		snprintf(resp.name, sizeof resp.name, "%s", res->rec.name);
-		if (res->rec.expires_at != 0)
-			snprintf(resp.expires, sizeof resp.expires, "%lld",
-				 (long long)res->rec.expires_at);
-	}
+	caller_response(c, res, &resp);
 	len = response_encode(&resp, buf, sizeof buf);
 	if (len > 0 && write(STDOUT_FILENO, buf, len) < 0)
 		syslog(LOG_DEBUG, "module went away before the response");
@@ -202,14 +169,12 @@ static void respond(const struct verify_result *res, uid_t caller)
 /* Opens the store, decides, closes the store; false when the store could
  * not be read at all. */
 static bool verify_request(const char *db, const struct request *req,
-			   uid_t caller, struct verify_result *res)
+			   const struct caller *c, struct verify_result *res)
 {
 	unsigned char pepper[PEPPER_LEN];
 	char *err = res->reason;
 	size_t errlen = sizeof res->reason;
 	struct store *s = store_open(db, STORE_READ, err, errlen);
-	enum verify_scope scope =
-	    caller == 0 ? SCOPE_ANY_USER : SCOPE_OWN_ACCOUNT;
 	time_t now = time(NULL);
 
 	if (s == NULL ||
@@ -220,9 +185,9 @@ static bool verify_request(const char *db, const struct request *req,
 		return false;
 	}
 	if (req->op == REQ_OP_AUTH)
-		verify_key(s, pepper, req, scope, now, res);
+		verify_key(s, pepper, req, c->scope, now, res);
 	else
-		verify_account(s, req, now, res);
+		verify_account(s, req, c->scope, now, res);
 	secret_wipe(pepper, sizeof pepper);
 	store_close(s);
 	return true;
@@ -239,21 +204,25 @@ static bool key_well_formed(const struct request *req)
 }
 
 /* As root: decides, answers, and hands the outcome to the tracking child. */
-static int serve(struct request *req, uid_t caller,
+static int serve(struct request *req, const struct caller *c,
 		 const struct tracker *tracker)
 {
 	static struct verify_result res = {.verdict = VERDICT_SYSTEM_ERROR};
 	const char *db = req->db[0] != '\0' ? req->db : APIKEY_DB_PATH;
-	char reason[LOG_QUOTED_SIZE(REASON_MAX)];
+	char reason[LOG_QUOTED_SIZE(REASON_MAX)], key_id[KEY_ID_LEN + 1];
 	bool store_read = false;
 
+	/* the public id of the key asked about (a whole key, or an id) */
+	snprintf(key_id, sizeof key_id, "%s",
+		 req->key + (req->op == REQ_OP_AUTH ? KEY_PREFIX_LEN : 0));
 	if (secret_init())
-		store_read = verify_request(db, req, caller, &res);
+		store_read = verify_request(db, req, c, &res);
 	secret_wipe(req->key, sizeof req->key);
 	if (res.verdict == VERDICT_SYSTEM_ERROR)
 		syslog(LOG_ERR, "store error: %s",
 		       log_quote(res.reason, reason, sizeof reason));
-	respond(&res, caller);
+	respond(&res, c);
+	caller_log_check(c, req, key_id, &res);
 	track_finish(tracker, req, &res, store_read);
 	return verdict_status(res.verdict);
 }
@@ -262,24 +231,25 @@ int main(int argc, char **argv)
 {
 	static struct request req;
 	struct tracker tracker;
-	uid_t caller = getuid();
+	struct caller caller;
 	int status = HELPER_BAD_REQUEST;
 
 	hygiene(argc, argv);
+	caller_identify(&caller);
 	if (!read_request(&req)) {
 		syslog(LOG_ERR,
 		       "refused: malformed or missing request from "
 		       "uid %u",
-		       (unsigned)caller);
-	} else if (!caller_allowed(&req, caller) || !key_well_formed(&req)) {
+		       (unsigned)caller.uid);
+	} else if (!caller_allowed(&caller, &req) || !key_well_formed(&req)) {
 		status = HELPER_REFUSED;
 	} else {
 		const char *db = req.db[0] != '\0' ? req.db : APIKEY_DB_PATH;
 
 		/* still the caller's process: so is the child */
-		track_start(&tracker, db, &req, caller);
+		track_start(&tracker, db, &req, caller.uid);
 		become_root();
-		status = serve(&req, caller, &tracker);
+		status = serve(&req, &caller, &tracker);
 	}
 	secret_wipe(&req, sizeof req);
 	return status;

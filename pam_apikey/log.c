@@ -3,24 +3,12 @@
 
 #include <security/pam_ext.h>
 #include <stdarg.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
 
 #include "logquote.h"
 #include "protocol.h"
-
-static bool plain_name(const char *s)
-{
-	static const char allowed[] = "abcdefghijklmnopqrstuvwxyz"
-				      "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-				      "0123456789._-";
-	size_t len = strlen(s);
-
-	return len > 0 && len <= REQ_SERVICE_MAX &&
-	       s[strspn(s, allowed)] == '\0';
-}
 
 void module_log(pam_handle_t *pamh, int priority, const char *fmt, ...)
 {
@@ -30,7 +18,7 @@ void module_log(pam_handle_t *pamh, int priority, const char *fmt, ...)
 
 	va_start(ap, fmt);
 	if (pam_get_item(pamh, PAM_SERVICE, &service) == PAM_SUCCESS &&
-	    service != NULL && plain_name(service)) {
+	    service != NULL && service_name_valid(service)) {
 		pam_vsyslog(pamh, priority, fmt, ap);
 	} else {
 		vsnprintf(line, sizeof line, fmt, ap);

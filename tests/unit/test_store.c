@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "iplists.h"
+#include "services.h"
 #include "store.h"
 #include "unit.h"
 #include "verify.h"
@@ -28,39 +29,50 @@ static struct store *open_store(enum store_mode mode)
 	return s;
 }
 
-/* A new key for user (uid), allowed from allow when not NULL. */
-static bool make_key(struct store *s, const char *user, long long uid,
-		     const char *name, const char *allow, time_t expires_at,
-		     char key[KEY_LEN + 1], struct key_record *rec)
+/* Saves rec (its lists set) as a new key for user; the key in key. */
+static bool make_scoped_key(struct store *s, const char *user, long long uid,
+			    const char *name, struct key_record *rec,
+			    char key[KEY_LEN + 1])
 {
 	struct parsed_key parts;
 	unsigned char hash[KEY_HASH_LEN];
-	char err[256];
 
-	memset(rec, 0, sizeof *rec);
 	key_generate(key, &parts);
 	memcpy(rec->id, parts.id, sizeof rec->id);
 	snprintf(rec->user, sizeof rec->user, "%s", user);
 	snprintf(rec->name, sizeof rec->name, "%s", name);
 	rec->uid = uid;
 	rec->created_at = time(NULL);
-	rec->expires_at = expires_at;
-	if (allow != NULL &&
-	    !rules_add(rec, LIST_ALLOW, allow, err, sizeof err))
-		return false;
 	key_hash(pepper, parts.id, parts.secret, hash);
 	return store_begin(s) == STORE_OK &&
 	       store_insert(s, rec, hash) == STORE_OK &&
 	       store_commit(s) == STORE_OK;
 }
 
-static enum verdict verify(struct store *s, const char *user, const char *rhost,
-			   const char *key, enum verify_scope scope)
+/* A new key for user (uid), allowed from allow when not NULL. */
+static bool make_key(struct store *s, const char *user, long long uid,
+		     const char *name, const char *allow, time_t expires_at,
+		     char key[KEY_LEN + 1], struct key_record *rec)
+{
+	char err[256];
+
+	memset(rec, 0, sizeof *rec);
+	rec->expires_at = expires_at;
+	if (allow != NULL &&
+	    !rules_add(rec, LIST_ALLOW, allow, err, sizeof err))
+		return false;
+	return make_scoped_key(s, user, uid, name, rec, key);
+}
+
+static enum verdict verify_for(struct store *s, const char *user,
+			       const char *rhost, const char *key,
+			       enum verify_scope scope, const char *service)
 {
 	struct request req = {.op = REQ_OP_AUTH};
 
 	snprintf(req.user, sizeof req.user, "%s", user);
 	snprintf(req.rhost, sizeof req.rhost, "%s", rhost);
+	snprintf(req.service, sizeof req.service, "%s", service);
 	snprintf(req.key, sizeof req.key, "%s", key);
 	verify_key(s, pepper, &req, scope, time(NULL), &res);
 	return res.verdict;
@@ -69,6 +81,13 @@ static enum verdict verify(struct store *s, const char *user, const char *rhost,
 static bool reason_is(const char *want)
 {
 	return strcmp(res.reason, want) == 0;
+}
+
+/* Refused exactly as a wrong key is: nothing told about the key. */
+static bool answered_as_wrong_key(enum verdict verdict)
+{
+	return verdict == VERDICT_REFUSED && !res.secret_matched &&
+	       reason_is("wrong or unknown key");
 }
 
 static void test_records(struct store *s)
@@ -119,47 +138,113 @@ static void test_verification(struct store *s)
 	key_assemble(rec.id, "WWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWW", wrong,
 		     sizeof wrong);
 	CHECK("the key is accepted from its allow list",
-	      verify(s, "root", "192.0.2.9", key, SCOPE_ANY_USER) ==
+	      verify_for(s, "root", "192.0.2.9", key, SCOPE_ANY_USER, "test") ==
 		      VERDICT_ACCEPT &&
 		  strcmp(res.rec.name, "fenced") == 0);
 	CHECK("and refused elsewhere, with the reason",
-	      verify(s, "root", "198.51.100.1", key, SCOPE_ANY_USER) ==
-		      VERDICT_REFUSED &&
+	      verify_for(s, "root", "198.51.100.1", key, SCOPE_ANY_USER,
+			 "test") == VERDICT_REFUSED &&
 		  res.secret_matched && reason_is("address not in allow list"));
 	CHECK("a wrong secret is a wrong key, and tells nothing",
-	      verify(s, "root", "192.0.2.9", wrong, SCOPE_ANY_USER) ==
-		      VERDICT_REFUSED &&
-		  !res.secret_matched && reason_is("wrong or unknown key"));
+	      answered_as_wrong_key(verify_for(s, "root", "192.0.2.9", wrong,
+					       SCOPE_ANY_USER, "test")));
 	CHECK("an expired key is refused once its secret matched",
-	      verify(s, "root", "", expired, SCOPE_ANY_USER) ==
+	      verify_for(s, "root", "", expired, SCOPE_ANY_USER, "test") ==
 		      VERDICT_REFUSED &&
 		  res.secret_matched && reason_is("key expired"));
 	CHECK("to root, another account's key is that account's",
-	      verify(s, "root", "", other, SCOPE_ANY_USER) == VERDICT_REFUSED &&
+	      verify_for(s, "root", "", other, SCOPE_ANY_USER, "test") ==
+		      VERDICT_REFUSED &&
 		  res.secret_matched &&
 		  reason_is("key belongs to another user"));
 	CHECK("to its own account only, another account's key is a wrong key",
-	      verify(s, "root", "", other, SCOPE_OWN_ACCOUNT) ==
-		      VERDICT_REFUSED &&
-		  !res.secret_matched && reason_is("wrong or unknown key"));
+	      answered_as_wrong_key(
+		  verify_for(s, "root", "", other, SCOPE_OWN_ACCOUNT, "test")));
 	CHECK("an unknown user is told as such",
-	      verify(s, "no_such_user_x", "", key, SCOPE_ANY_USER) ==
-		  VERDICT_USER_UNKNOWN);
+	      verify_for(s, "no_such_user_x", "", key, SCOPE_ANY_USER,
+			 "test") == VERDICT_USER_UNKNOWN);
 	snprintf(acct.key, sizeof acct.key, "%s", rec.id);
-	verify_account(s, &acct, time(NULL), &res);
+	verify_account(s, &acct, SCOPE_ANY_USER, time(NULL), &res);
 	CHECK("the account check passes for a live key",
 	      res.verdict == VERDICT_ACCEPT);
 	CHECK("a deleted key is refused at once",
 	      store_begin(s) == STORE_OK &&
 		  store_delete(s, rec.id) == STORE_OK &&
 		  store_commit(s) == STORE_OK &&
-		  verify(s, "root", "192.0.2.9", key, SCOPE_ANY_USER) ==
-		      VERDICT_REFUSED &&
+		  verify_for(s, "root", "192.0.2.9", key, SCOPE_ANY_USER,
+			     "test") == VERDICT_REFUSED &&
 		  !res.secret_matched);
-	verify_account(s, &acct, time(NULL), &res);
+	verify_account(s, &acct, SCOPE_ANY_USER, time(NULL), &res);
 	CHECK("and the account check no longer passes",
 	      res.verdict == VERDICT_REFUSED &&
 		  reason_is("key no longer exists"));
+}
+
+/* The verifier group sees only keys whose scope names the service it asks
+ * about, and only through services the store lists for it; any other key
+ * is, to it, a wrong key. */
+static void test_service_scope(struct store *s)
+{
+	static struct key_record api, any;
+	char scoped[KEY_LEN + 1], unscoped[KEY_LEN + 1];
+	struct request req = {.op = REQ_OP_AUTH, .user = "daemon"};
+	char err[256];
+
+	make_key(s, "daemon", 1, "any", NULL, 0, unscoped, &any);
+	memset(&api, 0, sizeof api);
+	snprintf(req.service, sizeof req.service, "nginx-api");
+	CHECK("a key scoped to nginx-api is saved with its scope",
+	      services_add(&api, "nginx-api", err, sizeof err) &&
+		  make_scoped_key(s, "daemon", 1, "api", &api, scoped));
+	CHECK("the verifier group: a service not listed for it is refused",
+	      verify_for(s, "daemon", "", scoped, SCOPE_SERVICE_KEYS,
+			 "nginx-api") == VERDICT_REFUSED &&
+		  !res.secret_matched &&
+		  reason_is("service not open to the verifier group"));
+	CHECK("the verifier services are listed",
+	      store_begin(s) == STORE_OK &&
+		  store_verifier_add(s, "nginx-api") == STORE_OK &&
+		  store_verifier_add(s, "apache-api") == STORE_OK &&
+		  store_commit(s) == STORE_OK);
+	CHECK("listing one twice is a conflict",
+	      store_begin(s) == STORE_OK &&
+		  store_verifier_add(s, "nginx-api") == STORE_CONFLICT);
+	store_rollback(s);
+	CHECK("the verifier group: a key scoped to its service is accepted",
+	      verify_for(s, "daemon", "", scoped, SCOPE_SERVICE_KEYS,
+			 "nginx-api") == VERDICT_ACCEPT);
+	CHECK("the verifier group: an unscoped key is a wrong key",
+	      answered_as_wrong_key(verify_for(
+		  s, "daemon", "", unscoped, SCOPE_SERVICE_KEYS, "nginx-api")));
+	CHECK("the verifier group: naming another listed service, a wrong key",
+	      answered_as_wrong_key(verify_for(
+		  s, "daemon", "", scoped, SCOPE_SERVICE_KEYS, "apache-api")));
+	CHECK("root, through another service: refused, saying why",
+	      verify_for(s, "daemon", "", scoped, SCOPE_ANY_USER, "sshd") ==
+		      VERDICT_REFUSED &&
+		  res.secret_matched &&
+		  reason_is("service not in the key's scope"));
+	CHECK("root: an unscoped key works through any service",
+	      verify_for(s, "daemon", "", unscoped, SCOPE_ANY_USER, "sshd") ==
+		  VERDICT_ACCEPT);
+	snprintf(req.key, sizeof req.key, "%s", any.id);
+	verify_account(s, &req, SCOPE_SERVICE_KEYS, time(NULL), &res);
+	CHECK("the verifier group's account check: an unscoped key looks gone",
+	      res.verdict == VERDICT_REFUSED &&
+		  reason_is("key no longer exists"));
+	snprintf(req.key, sizeof req.key, "%s", api.id);
+	verify_account(s, &req, SCOPE_SERVICE_KEYS, time(NULL), &res);
+	CHECK("the verifier group's account check: its service's key is live",
+	      res.verdict == VERDICT_ACCEPT);
+	CHECK("a service taken off the list",
+	      store_begin(s) == STORE_OK &&
+		  store_verifier_remove(s, "nginx-api") == STORE_OK &&
+		  store_verifier_remove(s, "nginx-api") == STORE_NOT_FOUND &&
+		  store_commit(s) == STORE_OK);
+	verify_account(s, &req, SCOPE_SERVICE_KEYS, time(NULL), &res);
+	CHECK("... closes its keys' account checks at once",
+	      res.verdict == VERDICT_REFUSED &&
+		  reason_is("service not open to the verifier group"));
 }
 
 static void test_unsafe_stores(void)
@@ -203,6 +288,7 @@ void test_store(void)
 	if (s != NULL) {
 		test_records(s);
 		test_verification(s);
+		test_service_scope(s);
 		store_close(s);
 	}
 	test_unsafe_stores();

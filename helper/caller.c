@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#include "caller.h"
+
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "logquote.h"
+
+/* The real gid or one of the supplementary groups is the verifier group's. */
+static bool in_verifier_group(void)
+{
+	struct group *gr = getgrnam(APIKEY_VERIFY_GROUP);
+	int count = getgroups(0, NULL);
+	gid_t *groups;
+	bool member = false;
+
+	if (gr == NULL)
+		return false;
+	if (getgid() == gr->gr_gid)
+		return true;
+	if (count <= 0 ||
+	    (groups = calloc((size_t)count, sizeof *groups)) == NULL)
+		return false;
+	count = getgroups(count, groups);
+	for (int i = 0; i < count; i++)
+		member = member || groups[i] == gr->gr_gid;
+	free(groups);
+	return member;
+}
+
+void caller_identify(struct caller *c)
+{
+	c->uid = getuid();
+	c->verifier = c->uid != 0 && in_verifier_group();
+	c->scope = c->uid == 0 ? SCOPE_ANY_USER : SCOPE_OWN_ACCOUNT;
+}
+
+static bool own_account(uid_t uid, const char *user)
+{
+	struct passwd *pw = getpwuid(uid);
+
+	return pw != NULL && strcmp(pw->pw_name, user) == 0;
+}
+
+bool caller_allowed(struct caller *c, const struct request *req)
+{
+	char user[LOG_QUOTED_SIZE(REQ_USER_MAX)];
+
+	if (c->uid == 0) {
+		c->scope = SCOPE_ANY_USER;
+		return true;
+	}
+	if (req->db[0] != '\0') {
+		syslog(LOG_WARNING, "refused: uid %u tried to choose the store",
+		       (unsigned)c->uid);
+		return false;
+	}
+	/* a member asking about its own account keeps what everyone has */
+	if (own_account(c->uid, req->user)) {
+		c->scope = SCOPE_OWN_ACCOUNT;
+		return true;
+	}
+	if (c->verifier) {
+		c->scope = SCOPE_SERVICE_KEYS;
+		return true;
+	}
+	syslog(LOG_WARNING,
+	       "refused: uid %u asked about another user's key; user=%s",
+	       (unsigned)c->uid, log_quote(req->user, user, sizeof user));
+	return false;
+}
+
+void caller_response(const struct caller *c, const struct verify_result *res,
+		     struct response *resp)
+{
+	const char *reason = res->reason;
+
+	memset(resp, 0, sizeof *resp);
+	if (res->verdict == VERDICT_SYSTEM_ERROR && c->uid != 0)
+		reason = "system error";
+	else if (c->scope == SCOPE_SERVICE_KEYS)
+		reason =
+		    res->verdict == VERDICT_ACCEPT ? "accepted" : "refused";
+	snprintf(resp->reason, sizeof resp->reason, "%s", reason);
+	if (!res->secret_matched || c->scope == SCOPE_SERVICE_KEYS)
+		return;
+	snprintf(resp->name, sizeof resp->name, "%s", res->rec.name);
+	if (res->rec.expires_at != 0)
+		snprintf(resp->expires, sizeof resp->expires, "%lld",
+			 (long long)res->rec.expires_at);
+}
+
+void caller_log_check(const struct caller *c, const struct request *req,
+		      const char *key_id, const struct verify_result *res)
+{
+	char service[LOG_QUOTED_SIZE(REQ_SERVICE_MAX)];
+	char user[LOG_QUOTED_SIZE(REQ_USER_MAX)];
+	char rhost[LOG_QUOTED_SIZE(REQ_RHOST_MAX)];
+	char reason[LOG_QUOTED_SIZE(REASON_MAX)];
+
+	if (c->scope != SCOPE_SERVICE_KEYS)
+		return;
+	syslog(LOG_INFO,
+	       "uid %u (group %s) checked a key for %s: service=%s user=%s "
+	       "key_id=%s rhost=%s %s reason=%s",
+	       (unsigned)c->uid, APIKEY_VERIFY_GROUP,
+	       req->op == REQ_OP_AUTH ? "authentication" : "an account",
+	       log_quote(req->service, service, sizeof service),
+	       log_quote(req->user, user, sizeof user), key_id,
+	       log_quote(req->rhost, rhost, sizeof rhost),
+	       res->verdict == VERDICT_ACCEPT ? "accepted" : "refused",
+	       log_quote(res->reason, reason, sizeof reason));
+}

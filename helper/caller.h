@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Who asks the helper, and what it may ask.  Read from the process's own
+ * credentials, before the helper drops them:
+ * - root may ask about any account, and may choose the store;
+ * - anyone may ask about its own account (unix_chkpwd's rule since
+ *   CVE-2005-2977);
+ * - a member of the verifier group (APIKEY_VERIFY_GROUP, "apikey-verify"),
+ *   such as a web server's workers, may also ask about other accounts, but
+ *   only through a service the store lists for the group, and only for
+ *   keys whose service scope names that service: every other key is
+ *   answered exactly as a wrong key.  It hears yes or no and nothing else
+ *   (no key name, expiry or reason), and every check it asks for is
+ *   logged.
+ * No caller but root may choose the store, and none sees a system error's
+ * details.
+ */
+#ifndef APIKEY_CALLER_H
+#define APIKEY_CALLER_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "protocol.h"
+#include "verify.h"
+
+struct caller {
+	uid_t uid;
+	bool verifier; /* a member of the verifier group */
+	/* for this request (caller_allowed sets it) */
+	enum verify_scope scope;
+};
+
+/* From the real uid and the groups the process was started with. */
+void caller_identify(struct caller *c);
+
+/* Sets c->scope for req; false (logged) when the caller may not ask this
+ * at all. */
+bool caller_allowed(struct caller *c, const struct request *req);
+
+/* What the caller hears of res: in full for root; for the verifier group
+ * only the verdict; never a system error's details but to root. */
+void caller_response(const struct caller *c, const struct verify_result *res,
+		     struct response *resp);
+
+/* Logs a check a member of the verifier group asked for (key_id: the id
+ * the request named). */
+void caller_log_check(const struct caller *c, const struct request *req,
+		      const char *key_id, const struct verify_result *res);
+
+#endif
