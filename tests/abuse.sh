@@ -7,7 +7,6 @@
 . "$(dirname "$0")/sandbox.sh"
 sandbox_enter "$@"
 sandbox_setup
-ALICE=pakt_alice
 sandbox_user $ALICE
 key=$($CTL create $ALICE --name abuse --allow 192.0.2.0/24 --quiet 2>/dev/null)
 wrong=$(wrong_secret "$key")
@@ -141,6 +140,9 @@ a rules row enabled = -1|UPDATE ip_rules SET enabled = -1 WHERE key_id = '$id'
 a rules row with host bits set|UPDATE ip_rules SET cidr = '192.0.2.1/24' WHERE key_id = '$id'
 an expiry of 0|UPDATE keys SET expires_at = 0 WHERE id = '$id'
 a negative uid|UPDATE keys SET uid = -5 WHERE id = '$id'
+a service scope with a space in its name|INSERT INTO key_services VALUES ('$id', 'ssh d')
+a service scope with an empty name|INSERT INTO key_services VALUES ('$id', '')
+more services than a scope holds (17)|WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 17) INSERT INTO key_services SELECT '$id', 's' || i FROM n
 a 300-byte last denial reason|UPDATE keys SET last_denied_reason = '$(head -c 300 /dev/zero | tr '\0' r)' WHERE id = '$id'
 DAMAGE
 	expect_eq "restored, the key works again" 0 "$(request A $ALICE 192.0.2.1 "$dkey" | status_of as_alice "$BIN/apikey-helper")"

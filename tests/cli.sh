@@ -145,7 +145,7 @@ test_list() {
 	sqlite3 "$DB" "UPDATE keys SET last_used_at = 1796000000, last_used_ip = '192.0.2.44' WHERE name='out1'"
 	run_cmd ctl list
 	header=$(head -1 <<<"$OUT")
-	expect_eq "list has the documented columns" "ID USER NAME LAST LOGIN LAST IP EXPIRES CREATED" "$(tr -s ' ' <<<"$header" | sed 's/ $//')"
+	expect_eq "list has the documented columns" "ID USER NAME SERVICES LAST LOGIN LAST IP EXPIRES CREATED" "$(tr -s ' ' <<<"$header" | sed 's/ $//')"
 	expect_contains "list shows a never-expiring key" "never" "$(grep enever <<<"$OUT")"
 	expect_contains "list shows days remaining" "90 days" "$(grep ' e90 ' <<<"$OUT")"
 	expect_contains "list keeps expired keys and says so" "expired 3 days ago" "$(grep ' e2w ' <<<"$OUT")"
@@ -331,7 +331,7 @@ test_migration() {
 	c="$BUILD/apikeyctl --db $d/lib/keys.db --pepper $d/etc/pepper"
 	key=$($c create root --name old-store --quiet 2>/dev/null)
 	# turn the store back into a version 1 store, as an older release made it
-	sqlite3 "$d/lib/keys.db" "DROP TABLE unmatched; ALTER TABLE keys DROP COLUMN rotated_to; ALTER TABLE keys DROP COLUMN rotated_from; PRAGMA user_version = 1"
+	sqlite3 "$d/lib/keys.db" "DROP TABLE key_services; DROP TABLE verifier_services; DROP TABLE unmatched; ALTER TABLE keys DROP COLUMN rotated_to; ALTER TABLE keys DROP COLUMN rotated_from; PRAGMA user_version = 1"
 	run_cmd $c list
 	expect_contains "an out-of-date store is refused for reading with advice" "run 'apikeyctl init' to upgrade" "$ERR"
 	run_cmd $c init
@@ -373,6 +373,85 @@ test_lookalike_names() {
 	expect_eq "a name with an emoji is accepted" 0 "$RC"
 }
 
+test_service_scope() {
+	key=$(ctl create root --name scoped --service nginx-api --service apache-api --quiet)
+	expect_eq "create --service stores the scope, in order" '["nginx-api","apache-api"]' "$(ctl show root/scoped --json | jq -c .services)"
+	expect_contains "show prints the scope" "Services:     nginx-api, apache-api" "$(ctl show root/scoped)"
+	expect_contains "list prints the scope" "nginx-api, apache-api" "$(ctl list root | grep ' scoped ')"
+	expect_eq "a key without --service may log in through any service" '[] any' \
+		"$(ctl show root/out1 --json | jq -c .services) $(ctl list root | awk '$3 == "out1" {print $4}')"
+	run_cmd ctl verify root --service nginx-api <<<"$key"
+	expect_eq "verify --service with a service in the scope: accepted" 0 "$RC"
+	run_cmd ctl verify root --service sshd <<<"$key"
+	expect_eq "verify --service with another service: refused, saying why" \
+		"1 refused: key 'scoped' (id ${key:5:12}) of user root: service not in the key's scope" "$RC $OUT"
+	run_cmd ctl edit root/scoped --remove-service apache-api --service sshd
+	expect_eq "edit --remove-service and --service change the scope" '["nginx-api","sshd"]' "$(ctl show root/scoped --json | jq -c .services)"
+	before=$(ctl show root/scoped --json)
+	run_cmd ctl edit root/scoped --remove-service ftp
+	expect_contains "removing a service not in the scope is an error naming it" "ftp is not in the key's scope" "$ERR"
+	run_cmd ctl edit root/scoped --service sshd
+	expect_contains "adding a service twice is an error" "sshd is already in the key's scope" "$ERR"
+	run_cmd ctl edit root/scoped --service 'ng inx'
+	expect_contains "a service name with a space is refused, naming it" "'ng inx' is not a PAM service name" "$ERR"
+	run_cmd ctl edit root/scoped --service Nginx-API
+	expect_contains "a service name with capitals is refused (libpam lowercases service names)" \
+		"'Nginx-API' is not a PAM service name (1 to 64 lowercase letters" "$ERR"
+	run_cmd ctl edit root/scoped --remove-service nginx-api --remove-service sshd
+	expect_eq "removing the last service is refused: it would open the key to every service" \
+		"1 apikeyctl: nothing changed: --remove-service: that leaves no service in the scope, and a key with none may log in through every service; give --any-service to mean that, or delete the key" \
+		"$RC $ERR"
+	run_cmd ctl edit root/scoped --any-service --service ftp
+	expect_eq "--any-service with --service is a usage error" 2 "$RC"
+	expect_eq "refused edits changed nothing" "$before" "$(ctl show root/scoped --json)"
+	ctl create root --name widened --service nginx-api --quiet >/dev/null
+	run_cmd ctl edit root/widened --remove-service nginx-api --any-service
+	expect_eq "--any-service empties the scope on purpose" "0 []" "$RC $(ctl show root/widened --json | jq -c .services)"
+	args=()
+	for i in $(seq 17); do args+=(--service "svc$i"); done
+	run_cmd ctl create root --name wide "${args[@]}"
+	expect_contains "a scope names at most 16 services" "at most 16 services" "$ERR"
+	new=$(ctl rotate root/scoped --grace 0 --quiet)
+	expect_eq "rotate keeps the scope" '["nginx-api","sshd"]' "$(ctl show root/scoped --json | jq -c .services)"
+	ctl rotate root/scoped --grace 0 --service only-this --quiet >/dev/null
+	expect_eq "rotate --service gives the successor that scope" '["only-this"]' "$(ctl show root/scoped --json | jq -c .services)"
+	expect_eq "the deleted key's services go with it" 0 \
+		"$(ctl delete root/scoped --yes >/dev/null; sqlite3 "$DB" 'SELECT count(*) FROM key_services WHERE key_id NOT IN (SELECT id FROM keys)')"
+	[ -n "$new" ]
+}
+
+# apikeyctl verifier: the services the verifier group may check keys
+# through; every change all or nothing, every error naming the service.
+test_verifier_services() {
+	run_cmd ctl verifier
+	expect_eq "no service is open to the verifier group at first" \
+		"0  no service is open to the verifier group (apikey-verify)" "$RC $OUT $ERR"
+	run_cmd ctl verifier add nginx-api apache-api
+	expect_eq "verifier add lists services, saying so" 0 "$RC"
+	expect_contains "... naming the group and the service" \
+		"the verifier group (apikey-verify) may now check keys scoped to apache-api" "$OUT"
+	expect_eq "verifier list prints them, in order" "apache-api
+nginx-api" "$(ctl verifier list)"
+	expect_eq "verifier list --json" '["apache-api","nginx-api"]' "$(ctl verifier list --json)"
+	run_cmd ctl verifier add ftp nginx-api
+	expect_eq "adding one already listed is an error naming it, and nothing changes" \
+		"1 apikeyctl: nothing changed: nginx-api is already open to the verifier group apache-api,nginx-api" \
+		"$RC $ERR $(ctl verifier list --json | jq -r 'join(",")')"
+	run_cmd ctl verifier add good 'Bad Name'
+	expect_contains "a bad service name is refused, naming it" "'Bad Name' is not a PAM service name" "$ERR"
+	expect_eq "... and nothing changes" '["apache-api","nginx-api"]' "$(ctl verifier list --json)"
+	run_cmd ctl verifier remove apache-api ftp
+	expect_eq "removing one not listed is an error naming it, and nothing changes" \
+		"1 apikeyctl: nothing changed: ftp is not open to the verifier group" "$RC $ERR"
+	run_cmd ctl verifier remove apache-api
+	expect_eq "verifier remove takes it off" '["nginx-api"]' "$(ctl verifier list --json)"
+	run_cmd ctl verifier add
+	expect_eq "verifier add with no service is a usage error" 2 "$RC"
+	run_cmd ctl verifier open nginx-api
+	expect_contains "an unknown verifier action is a usage error naming it" "'open' is not list, add or remove" "$ERR"
+	ctl verifier remove nginx-api >/dev/null
+}
+
 test_init
 test_create_output
 test_create_expiry
@@ -380,6 +459,8 @@ test_create_errors
 test_names_verbatim
 test_list_limits
 test_lookalike_names
+test_service_scope
+test_verifier_services
 test_save_pak
 test_list
 test_show

@@ -13,6 +13,7 @@ sandbox_enter "$@"
 sandbox_setup
 USER_NAME=pakt_demo
 sandbox_user $USER_NAME
+sandbox_verifier_group www-data
 MOD="$BIN/pam_apikey.so helper=$BIN/apikey-helper"
 sandbox_sshd "$KEY_OR_PASSWORD $MOD" \
 	"auth required pam_unix.so" \
@@ -113,11 +114,39 @@ run "apikeyctl verify $USER_NAME <<<\"\$OLD\""
 grep -q "key expired" "$WORK/out"
 step "verify says it expired" $?
 
+say "10. An HTTP API behind nginx, whose workers (www-data, in the group apikey-verify) check keys scoped to its service"
+sandbox_pamd nginx-api "auth required $MOD nodelay" "account required $MOD"
+mkdir -p "$WORK/www/api"
+echo "hello from the api" >"$WORK/www/api/index.html"
+chmod -R a+rX "$WORK/www"
+HTTP_PORT=$(free_port)
+printf '%s\n' "server {" "  listen 127.0.0.1:$HTTP_PORT;" "  root $WORK/www;" "  location /api/ {" \
+	"    auth_pam \"api\";" "    auth_pam_service_name \"nginx-api\";" "  }" "}" >"$WORK/nginx-server.conf"
+sandbox_nginx "$WORK/nginx" "$WORK/nginx-server.conf"
+wait_port "$HTTP_PORT" "$NGINX_PID"
+run "cat /etc/pam.d/nginx-api $WORK/nginx-server.conf"
+run "apikeyctl verifier add nginx-api"
+run "API=\$(apikeyctl create $USER_NAME --name deploy-api --service nginx-api --allow 127.0.0.2 --quiet)"
+run "printf 'user = \"$USER_NAME:%s\"\\n' \"\$API\" | curl -s -K - -w ' (HTTP %{http_code})\\n' --interface 127.0.0.2 http://127.0.0.1:$HTTP_PORT/api/"
+grep -q "hello from the api" "$WORK/out" && grep -q "(HTTP 200)" "$WORK/out"
+step "a key scoped to the API is served from 127.0.0.2" $?
+run "printf 'user = \"$USER_NAME:%s\"\\n' \"\$API\" | curl -s -o /dev/null -K - -w 'HTTP %{http_code}\\n' --interface 127.0.0.3 http://127.0.0.1:$HTTP_PORT/api/"
+grep -q "HTTP 401" "$WORK/out"
+step "from 127.0.0.3, outside its allow list: 401" $?
+run "OTHER=\$(apikeyctl create $USER_NAME --name ssh-only --quiet)"
+run "printf 'user = \"$USER_NAME:%s\"\\n' \"\$OTHER\" | curl -s -o /dev/null -K - -w 'HTTP %{http_code}\\n' --interface 127.0.0.2 http://127.0.0.1:$HTTP_PORT/api/"
+grep -q "HTTP 401" "$WORK/out"
+step "a key without the API's scope is not the web server's to check: 401" $?
+run "apikeyctl delete $USER_NAME/deploy-api --yes"
+run "printf 'user = \"$USER_NAME:%s\"\\n' \"\$API\" | curl -s -o /dev/null -K - -w 'HTTP %{http_code}\\n' --interface 127.0.0.2 http://127.0.0.1:$HTTP_PORT/api/"
+grep -q "HTTP 401" "$WORK/out"
+step "once deleted, the next request gets 401" $?
+
 say "What the module logged to authpriv (this sandbox's log), keys never included:"
 syslog_text >/dev/null # every line so far is in the log file
-run "grep -o 'pam_apikey(sshd:auth): .*' $SYSLOG"
+run "grep -o -e 'pam_apikey(sshd:auth): .*' -e 'apikey-helper.*uid.*checked a key.*' $SYSLOG"
 syslog_text >"$WORK/log"
-! grep -q "$KEY\|$NEW\|$OLD" "$WORK/log"
+! grep -q "$KEY\|$NEW\|$OLD\|$API\|$OTHER" "$WORK/log"
 step "no key string in the log" $?
 
 echo

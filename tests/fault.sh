@@ -10,7 +10,6 @@
 sandbox_enter "$@"
 sandbox_setup
 SHIM=$BUILD/libfault.so
-ALICE=pakt_alice
 sandbox_user $ALICE
 MAX_SITES=${FAULT_SITES:-12}
 install -m 0755 "$BUILD/apikey-helper" "$BIN/root-helper"

@@ -8,7 +8,8 @@ set -eu
 PACKAGES="build-essential pkg-config libpam0g-dev libsodium-dev libsqlite3-dev
 libcidr-dev libunistring-dev zlib1g-dev sqlite3 jq util-linux pamtester openssh-server
 openssh-client sshpass clang-format clang libclang-rt-14-dev valgrind
-debhelper lintian rpm man-db"
+debhelper lintian rpm man-db nginx-light libnginx-mod-http-auth-pam apache2
+libapache2-mod-authnz-pam curl"
 
 missing=""
 for p in $PACKAGES "$@"; do

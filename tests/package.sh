@@ -101,6 +101,8 @@ if [ "${1-}" = --in-namespace ]; then
 	writable=$(in_root dpkg -L $DEB_PKG $DEB_CLIENT | while read -r f; do
 		[ -L "$R$f" ] || [ ! -e "$R$f" ] || find "$R$f" -maxdepth 0 -perm /022 -print; done)
 	expect_eq "no installed file or directory is group/world-writable" "" "$writable"
+	check "postinst made the verifier group apikey-verify, a system group" \
+		test "$(in_root getent group apikey-verify | cut -d: -f3)" -lt 1000
 	expect_eq "postinst made the store directory root 0700" "700 root root" "$(mode_of "$R/var/lib/pam_apikey")"
 	expect_eq "postinst made the store root 0600" "600 root root" "$(mode_of "$R/var/lib/pam_apikey/keys.db")"
 	expect_eq "postinst made the pepper root 0400" "400 root root" "$(mode_of "$R/etc/pam_apikey/pepper")"
@@ -285,5 +287,6 @@ done
 expect_eq "the .rpm owns the store directory 0700" "040700 root root" "$(field /var/lib/pam_apikey)"
 expect_eq "the .rpm holds no store or pepper" "" "$(grep -E '/keys\.db|/pepper ' <<<"$dump")"
 expect_contains "the .rpm's %post runs apikeyctl init" "apikeyctl init" "$(rpm -qp --scripts "$RPM" 2>/dev/null)"
+expect_contains "the .rpm's %pre makes the verifier group" "groupadd -r apikey-verify" "$(rpm -qp --scripts "$RPM" 2>/dev/null)"
 expect_eq "the .deb and the .rpm have the same version" \
 	"$(dpkg-parsechangelog -l "$TOP/debian/changelog" -S Version)" "$(rpm -qp --qf '%{VERSION}' "$RPM" 2>/dev/null)"

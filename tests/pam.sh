@@ -7,13 +7,9 @@
 sandbox_enter "$@"
 sandbox_setup
 
-ALICE=pakt_alice
-BOB=pakt_bob
 CAROL=pakt_carol
-sandbox_user $ALICE
-sandbox_user $BOB
+sandbox_login_users
 sandbox_user $CAROL
-echo "$ALICE:alice-unix-pw" | chpasswd
 
 MOD="$BIN/pam_apikey.so helper=$BIN/apikey-helper nodelay"
 service keyonly "auth required $MOD" \
@@ -174,6 +170,22 @@ test_expiry_boundary() {
 	expect_eq "expired refusal records the reason" "key expired" "$(key_json $ALICE/exp | jq -r .last_denied_reason)"
 	$CTL edit $ALICE/exp --never-expire >/dev/null
 	expect_eq "expiry lifted by edit: accepted again" PAM_SUCCESS "$(pam_auth keyonly $ALICE "$key")"
+}
+
+# A key with a service scope works through those services only, for every
+# caller: a key for the HTTP API cannot open a shell.
+test_service_scope() {
+	key=$(newkey $ALICE --name api-only --service keyonly)
+	service sshd-like "auth required $MOD" "account required $MOD"
+	expect_eq "a scoped key logs in through its service" PAM_SUCCESS "$(pam_auth keyonly $ALICE "$key")"
+	: >"$SYSLOG"
+	expect_eq "... and is refused through another (root caller)" PAM_AUTH_ERR "$(pam_auth sshd-like $ALICE "$key")"
+	expect_contains "the log says why" 'reason="service\x20not\x20in\x20the\x20key'"'"'s\x20scope"' "$(syslog_text)"
+	expect_eq "an unprivileged caller: refused through another service too" PAM_AUTH_ERR "$(user_auth $ALICE sshd-like $ALICE "$key")"
+	settle
+	expect_eq "the refusal is recorded on the key" "service not in the key's scope" "$(key_json $ALICE/api-only | jq -r .last_denied_reason)"
+	out=$(printf '%s\n' "$key" | "$BIN/pam-test" "$WORK/pam.d" keyonly $ALICE --acct --between "$CTL edit $ALICE/api-only --remove-service keyonly --service other >/dev/null")
+	expect_contains "the account stage refuses a key whose scope changed since" "acct=PAM_PERM_DENIED" "$out"
 }
 
 test_lifecycle() {
@@ -404,7 +416,10 @@ test_one_snapshot_per_decision() {
 	install -m 0755 "$BUILD/apikey-helper" "$BIN/root-helper"
 	request A $ALICE 198.51.100.1 "$key" >"$WORK/snap.req"
 	mkdir -p "$WORK/pause"
-	FAULT_PAUSE_SQL="FROM ip_rules" FAULT_PAUSE_DIR=$WORK/pause LD_PRELOAD=$BUILD/libfault.so \
+	# a sanitized helper needs its runtime first in the preload list
+	preload=$BUILD/libfault.so
+	[ -n "${APIKEY_SANITIZED-}" ] && preload="$(gcc -print-file-name=libasan.so) $preload"
+	FAULT_PAUSE_SQL="FROM ip_rules" FAULT_PAUSE_DIR=$WORK/pause LD_PRELOAD=$preload \
 		"$BIN/root-helper" <"$WORK/snap.req" >/dev/null 2>&1 &
 	hpid=$!
 	for _ in $(seq 250); do [ -e "$WORK/pause/paused" ] && break; sleep 0.02; done
@@ -507,6 +522,7 @@ test_mistyped_key_not_handed_on
 test_pamtester
 test_ip_rules
 test_expiry_boundary
+test_service_scope
 test_lifecycle
 test_tracking
 test_account_management

@@ -8,7 +8,11 @@
 #   pam.d FILE                      a whole service file of its own
 #   sshd_config.d FILE              a drop-in of Debian's sshd_config
 #   pak                             a .pak file (its key filled in)
+#   nginx location                  a location block for an nginx server
+#   apache location                 a <Location> block for Apache
 #   not-run REASON                  shown, not run here, and why
+# The servers' snippets go into a server of their own (listen on loopback,
+# a document root of the test's); their PAM service files are the README's.
 # The product is installed into this namespace only (overlays on
 # /usr/sbin, /usr/bin and the PAM module directory), so the snippets run
 # exactly as pasted, against copies of this machine's own /etc/pam.d and
@@ -21,6 +25,7 @@ sandbox_setup
 USER_NAME=pakt_snip
 sandbox_user $USER_NAME
 echo "$USER_NAME:snip-unix-pw" | chpasswd
+sandbox_verifier_group www-data
 SNIPS=$WORK/snippets
 mkdir -p "$SNIPS"
 
@@ -32,11 +37,11 @@ extract() {
 	function begin(spec) { n++; d = dir "/" (start + n); system("mkdir -p " d)
 		print spec > (d "/spec"); close(d "/spec")
 		print src ":" NR > (d "/source"); close(d "/source"); inbody = 0; want = 1 }
-	/^<!-- snippet: .* -->$/ { s = $0; sub(/^<!-- snippet: /, "", s); sub(/ -->$/, "", s); begin(s); next }
+	/^[ \t]*<!-- snippet: .* -->$/ { s = $0; sub(/^[ \t]*<!-- snippet: /, "", s); sub(/ -->$/, "", s); begin(s); next }
 	/^\.\\" snippet: / { s = $0; sub(/^\.\\" snippet: /, "", s); begin(s); next }
-	want && !inbody && (/^```/ || /^\.EX$/) { inbody = 1; next }
-	want && inbody && (/^```$/ || /^\.EE$/) { want = 0; inbody = 0; close(d "/body"); next }
-	want && inbody { print > (d "/body") }
+	want && !inbody && (/^[ \t]*```/ || /^\.EX$/) { inbody = 1; indent = $0; sub(/[^ \t].*/, "", indent); next }
+	want && inbody && (/^[ \t]*```$/ || /^\.EE$/) { want = 0; inbody = 0; close(d "/body"); next }
+	want && inbody { line = $0; if (substr(line, 1, length(indent)) == indent) line = substr(line, length(indent) + 1); print line > (d "/body") }
 	' "$1"
 }
 extract "$TOP/README.md"
@@ -56,12 +61,12 @@ done
 # every block that looks like PAM or sshd configuration is marked
 unmarked() { # FILE: the blocks (```...``` or .EX/.EE) that look like it, unmarked
 	awk -v src="$(basename "$1")" '
-	/^<!-- snippet: / || /^\.\\" snippet: / { marked = 1; next }
-	/^```/ || /^\.EX$/ || /^\.EE$/ {
+	/^[ \t]*<!-- snippet: / || /^\.\\" snippet: / { marked = 1; next }
+	/^[ \t]*```/ || /^\.EX$/ || /^\.EE$/ {
 		if (inblock) { if (!marked && looks) print src ":" first; inblock = 0; marked = 0; looks = 0 }
 		else if (!/^\.EE$/) { inblock = 1; first = NR }
 		next }
-	inblock && /^(auth|account|session|password)[ \t]+.*pam_[a-z_]*\.so|^(UsePAM|KbdInteractiveAuthentication|UseDNS|PasswordAuthentication) / { looks = 1 }
+	inblock && /^[ \t]*(auth|account|session|password)[ \t]+.*pam_[a-z_]*\.so|^[ \t]*(UsePAM|KbdInteractiveAuthentication|UseDNS|PasswordAuthentication) |auth_pam|AuthPAMService/ { looks = 1 }
 	!inblock && !/^[ \t]*$/ && !/^\.in / { marked = 0 }
 	' "$1"
 }
@@ -217,6 +222,55 @@ run_pak_snippet() { # SNIPPET-DIR: the example with its user and key made real
 	expect_eq "$src .pak example: ... and no host it does not list" "1 " "$RC $OUT"
 }
 
+# web_setup: what the servers' snippets need: their PAM services as the
+# README's nginx-api file, a key scoped to both, content under /api/
+web_setup() {
+	[ -n "${WEB_KEY-}" ] && return
+	svc=$(pam_service README.md nginx-api)
+	cp "/etc/pam.d/$svc" /etc/pam.d/nginx-api
+	cp "/etc/pam.d/$svc" /etc/pam.d/apache-api
+	WEB_KEY=$(apikeyctl create $USER_NAME --name web --service nginx-api --service apache-api --quiet 2>/dev/null)
+	apikeyctl verifier add nginx-api apache-api >/dev/null # README: HTTP APIs, step 2
+	mkdir -p "$WORK/www/api"
+	echo "hello from the api" >"$WORK/www/api/index.html"
+	chmod -R a+rX "$WORK/www"
+}
+
+# web_requests NAME PORT: the README's client call, and the refusals
+web_requests() {
+	url="http://127.0.0.1:$2/api/"
+	expect_eq "$1: the README's client call with a key scoped to the service: 200" 200 \
+		"$(printf 'user = "%s:%s"\n' $USER_NAME "$WEB_KEY" | curl -s -o /dev/null -w '%{http_code}' --max-time 20 -K - "$url")"
+	expect_eq "$1: a wrong key: 401" 401 "$(http_code "$url" -u "$USER_NAME:$(wrong_secret "$WEB_KEY")")"
+	expect_eq "$1: an unscoped key: 401" 401 "$(http_code "$url" -u "$USER_NAME:$key")"
+	expect_eq "$1: no credentials: 401" 401 "$(http_code "$url")"
+}
+
+run_nginx_snippet() { # SNIPPET-DIR
+	d=$1 src=$(cut -d: -f1 <"$1/source")
+	web_setup
+	port=$(free_port)
+	{ echo "server {"; echo "  listen 127.0.0.1:$port;"; echo "  root $WORK/www;"; cat "$d/body"; echo "}"; } >"$WORK/nginx-server.conf"
+	sandbox_nginx "$WORK/nginx" "$WORK/nginx-server.conf"
+	run_cmd nginx -t -c "$WORK/nginx/nginx.conf"
+	expect_eq "$src nginx location: nginx -t accepts it" 0 "$RC"
+	wait_port "$port" "$NGINX_PID"
+	web_requests "$src nginx location" "$port"
+	sandbox_stop_servers
+}
+
+run_apache_snippet() { # SNIPPET-DIR
+	d=$1 src=$(cut -d: -f1 <"$1/source")
+	web_setup
+	port=$(free_port)
+	sandbox_apache "$WORK/apache" "$port" "$WORK/www" "$d/body"
+	run_cmd apache2 -t -f "$WORK/apache/httpd.conf"
+	expect_eq "$src apache location: apache2 -t accepts it" 0 "$RC"
+	wait_port "$port" "$APACHE_PID"
+	web_requests "$src apache location" "$port"
+	sandbox_stop_servers
+}
+
 run_pam_snippets
 for d in "$SNIPS"/*; do
 	read -r kind rest <"$d/spec"
@@ -224,6 +278,8 @@ for d in "$SNIPS"/*; do
 	pam.d) ;;
 	sshd_config.d) run_sshd_snippet "$d" ;;
 	pak) run_pak_snippet "$d" ;;
+	nginx) run_nginx_snippet "$d" ;;
+	apache) run_apache_snippet "$d" ;;
 	not-run) check "$(cat "$d/source") is marked not run, with a reason" test -n "$rest"
 		echo "# not run: $(cat "$d/source"): $rest" ;;
 	*) not_ok "$(cat "$d/source"): unknown snippet kind '$kind'" ;;

@@ -86,18 +86,36 @@ sandbox_setup() {
 }
 
 sandbox_cleanup() {
+	sandbox_stop_servers
 	sandbox_stop_sshd
+	settle # the last tracking children still write to the store
+	# userdel rewrites /etc/group: never while a test's copy is bound over it
+	mountpoint -q /etc/group && umount /etc/group
 	[ -n "${LOG_PID-}" ] && kill "$LOG_PID" 2>/dev/null
 	# never let rm reach the host's /dev through the bind
 	umount -R -l "$WORK/olddev" 2>/dev/null
 	for u in $TEST_USERS; do userdel -r "$u" >/dev/null 2>&1 || userdel "$u" >/dev/null 2>&1; done
 }
 
-# sandbox_user NAME: a fresh test account (removed at exit)
+# sandbox_user NAME: a fresh test account (removed at exit), with no trace
+# of an earlier one left
 sandbox_user() {
 	userdel -r "$1" >/dev/null 2>&1
-	useradd -m -s /bin/bash "$1" 2>/dev/null
+	groupdel "$1" >/dev/null 2>&1
+	useradd -m -s /bin/bash "$1" 2>/dev/null ||
+		echo "# sandbox: useradd $1 failed" >&2
 	TEST_USERS="$TEST_USERS $1"
+}
+
+# sandbox_login_users: the accounts the login suites share: $ALICE, whose
+# unix password is "alice-unix-pw" (a key-or-password stack must still take
+# it), and $BOB, whose keys alice must not be able to use
+ALICE=pakt_alice
+BOB=pakt_bob
+sandbox_login_users() {
+	sandbox_user $ALICE
+	sandbox_user $BOB
+	echo "$ALICE:alice-unix-pw" | chpasswd
 }
 
 # settle: waits (at most 5 s) until no helper runs (nor a test's copy of
@@ -174,18 +192,36 @@ service() {
 	printf '%s\n' "$@" >"$WORK/pam.d/$name"
 }
 
+# sandbox_pamd NAME LINE...: /etc/pam.d/NAME holds the given lines; the
+# rest of /etc/pam.d is a copy of the host's, bound over it here only
+sandbox_pamd() {
+	if [ ! -d "$WORK/etc-pam.d" ]; then
+		mkdir -m 0755 "$WORK/etc-pam.d"
+		cp -a /etc/pam.d/. "$WORK/etc-pam.d/"
+		mount --bind "$WORK/etc-pam.d" /etc/pam.d
+	fi
+	name=$1
+	shift
+	printf '%s\n' "$@" >"/etc/pam.d/$name"
+}
+
+# sandbox_run_log: private /run (sshd's privilege separation directory,
+# the servers' runtime files) and /var/log
+sandbox_run_log() {
+	mountpoint -q /run && [ -d /run/sshd ] && return 0
+	mount -t tmpfs -o mode=0755 tmpfs /run
+	mkdir -m 0755 /run/sshd
+	mount -t tmpfs -o mode=0755 tmpfs /var/log
+}
+
 # sandbox_sshd PAM-LINE...: a real /usr/sbin/sshd on 127.0.0.1 and ::1,
 # port $SSH_PORT, whose /etc/pam.d/sshd holds the given lines (the rest of
 # /etc/pam.d is a copy of the host's).  /run and /var/log are private.
 sandbox_sshd() {
 	SSHD_DIR=$WORK/sshd
-	mkdir -m 0755 "$SSHD_DIR" "$WORK/etc-pam.d"
-	cp -a /etc/pam.d/. "$WORK/etc-pam.d/"
-	printf '%s\n' "$@" >"$WORK/etc-pam.d/sshd"
-	mount --bind "$WORK/etc-pam.d" /etc/pam.d
-	mount -t tmpfs -o mode=0755 tmpfs /run
-	mkdir -m 0755 /run/sshd
-	mount -t tmpfs -o mode=0755 tmpfs /var/log
+	mkdir -m 0755 "$SSHD_DIR"
+	sandbox_pamd sshd "$@"
+	sandbox_run_log
 	ssh-keygen -q -t ed25519 -N '' -f "$SSHD_DIR/host_ed25519"
 	for _ in 1 2 3 4 5; do
 		SSH_PORT=$((20000 + RANDOM % 30000))
@@ -233,6 +269,113 @@ sandbox_stop_sshd() {
 		wait "$SSHD_PID" 2>/dev/null
 	fi
 }
+
+# ---- HTTP servers that ask PAM: workers as www-data ---------------------
+
+# sandbox_verifier_group MEMBER...: the verifier group (apikey-verify, the
+# build's VERIFY_GROUP) with these members, in a copy of /etc/group bound
+# over it here only.  Make every test account first: useradd cannot write
+# through the bind.
+sandbox_verifier_group() {
+	cp /etc/group "$WORK/group"
+	gid=$(awk -F: 'BEGIN {g = 64000} {used[$3] = 1} END {while (used[g]) g++; print g}' /etc/group)
+	echo "apikey-verify:x:$gid:$(IFS=,; echo "$*")" >>"$WORK/group"
+	mount --bind "$WORK/group" /etc/group
+}
+
+# free_port: a loopback TCP port nothing listens on
+free_port() {
+	for _ in $(seq 20); do
+		p=$((20000 + RANDOM % 30000))
+		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+	done
+}
+
+# wait_port PORT PID: until something listens there (false if PID died)
+wait_port() {
+	for _ in $(seq 150); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+		kill -0 "$2" 2>/dev/null || return 1
+		sleep 0.02
+	done
+	return 1
+}
+
+# sandbox_nginx DIR SERVER-BLOCK-FILE [WORKER-USER]: a real nginx with
+# ngx_http_auth_pam (one worker, as www-data unless told) serving the
+# given server block (its listen and root lines as the caller wrote them);
+# NGINX_PID
+sandbox_nginx() {
+	mkdir -p "$1/tmp"
+	cat >"$1/nginx.conf" <<CONF
+load_module /usr/lib/nginx/modules/ngx_http_auth_pam_module.so;
+user ${3:-www-data};
+worker_processes 1;
+pid $1/nginx.pid;
+error_log $1/error.log;
+events {}
+http {
+  access_log $1/access.log;
+  client_body_temp_path $1/tmp/body;
+  proxy_temp_path $1/tmp/proxy;
+  fastcgi_temp_path $1/tmp/fastcgi;
+  uwsgi_temp_path $1/tmp/uwsgi;
+  scgi_temp_path $1/tmp/scgi;
+$(cat "$2")
+}
+CONF
+	sandbox_run_log
+	# a session of its own: a server signals its whole process group
+	setsid nginx -c "$1/nginx.conf" -g 'daemon off;' 2>>"$1/error.log" &
+	NGINX_PID=$!
+	SERVER_PIDS="${SERVER_PIDS-} $NGINX_PID"
+}
+
+# sandbox_apache DIR PORT DOCROOT CONFIG-FILE: a real Apache (prefork,
+# workers as www-data) with mod_authnz_pam, the given configuration inside
+# its server; APACHE_PID
+sandbox_apache() {
+	m=/usr/lib/apache2/modules
+	mkdir -p "$1"
+	cat >"$1/httpd.conf" <<CONF
+ServerName localhost
+Listen 127.0.0.1:$2
+PidFile $1/httpd.pid
+DefaultRuntimeDir $1
+ErrorLog $1/error.log
+User www-data
+Group www-data
+StartServers 1
+MaxRequestWorkers 4
+LoadModule mpm_prefork_module $m/mod_mpm_prefork.so
+LoadModule authn_core_module $m/mod_authn_core.so
+LoadModule authz_core_module $m/mod_authz_core.so
+LoadModule authz_user_module $m/mod_authz_user.so
+LoadModule auth_basic_module $m/mod_auth_basic.so
+LoadModule authnz_pam_module $m/mod_authnz_pam.so
+LoadModule dir_module $m/mod_dir.so
+DirectoryIndex index.html
+DocumentRoot $3
+$(cat "$4")
+CONF
+	sandbox_run_log
+	# a session of its own: Apache stops its children by signalling its
+	# process group, which would otherwise be this test's
+	setsid apache2 -f "$1/httpd.conf" -DFOREGROUND 2>>"$1/error.log" &
+	APACHE_PID=$!
+	SERVER_PIDS="${SERVER_PIDS-} $APACHE_PID"
+}
+
+sandbox_stop_servers() {
+	for pid in ${SERVER_PIDS-}; do
+		kill "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+	SERVER_PIDS=""
+}
+
+# http_code URL [curl options]: the HTTP status of a GET
+http_code() { curl -s -o /dev/null -w '%{http_code}' --max-time 20 "${@:2}" "$1"; }
 
 SSH_OPTS=(-F /dev/null -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
 	-o LogLevel=ERROR -o PubkeyAuthentication=no -o NumberOfPasswordPrompts=1

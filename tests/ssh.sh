@@ -6,11 +6,7 @@
 . "$(dirname "$0")/sandbox.sh"
 sandbox_enter "$@"
 sandbox_setup
-ALICE=pakt_alice
-BOB=pakt_bob
-sandbox_user $ALICE
-sandbox_user $BOB
-echo "$ALICE:alice-unix-pw" | chpasswd
+sandbox_login_users
 MOD="$BIN/pam_apikey.so helper=$BIN/apikey-helper"
 sandbox_sshd "$KEY_OR_PASSWORD $MOD warn_days=7" \
 	"auth required pam_unix.so try_first_pass" \

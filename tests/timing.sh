@@ -12,7 +12,6 @@
 . "$(dirname "$0")/sandbox.sh"
 sandbox_enter "$@"
 sandbox_setup
-ALICE=pakt_alice
 sandbox_user $ALICE
 ROUNDS=${TIMING_ROUNDS:-200}
 PER_LIST=$(sed -n 's/^#define RULES_PER_LIST_MAX \([0-9]*\).*/\1/p' "$TOP/core/record.h")

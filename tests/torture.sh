@@ -7,7 +7,6 @@
 . "$(dirname "$0")/sandbox.sh"
 sandbox_enter "$@"
 sandbox_setup
-ALICE=pakt_alice
 sandbox_user $ALICE
 ROUNDS=${TORTURE_ROUNDS:-200}
 SECONDS_LOOPS=${TORTURE_SECONDS:-20}

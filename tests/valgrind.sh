@@ -8,7 +8,6 @@ sandbox_enter "$@"
 sandbox_setup
 VG=(valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite
 	--show-leak-kinds=definite --track-origins=yes)
-ALICE=pakt_alice
 sandbox_user $ALICE
 
 # vg_ctl EXPECTED-STATUS NAME ARGS...: apikeyctl under memcheck
