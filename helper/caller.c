@@ -60,13 +60,15 @@ bool caller_allowed(struct caller *c, const struct request *req)
 		       (unsigned)c->uid);
 		return false;
 	}
-	/* a member asking about its own account keeps what everyone has */
-	if (own_account(c->uid, req->user)) {
-		c->scope = SCOPE_OWN_ACCOUNT;
-		return true;
-	}
+	/* a member is a web server: its own account's keys too are checked
+	 * only as web keys, or any client could log in to it as the server's
+	 * own user with any key of that account */
 	if (c->verifier) {
 		c->scope = SCOPE_SERVICE_KEYS;
+		return true;
+	}
+	if (own_account(c->uid, req->user)) {
+		c->scope = SCOPE_OWN_ACCOUNT;
 		return true;
 	}
 	syslog(LOG_WARNING,
@@ -93,6 +95,13 @@ void caller_response(const struct caller *c, const struct verify_result *res,
 	if (res->rec.expires_at != 0)
 		snprintf(resp->expires, sizeof resp->expires, "%lld",
 			 (long long)res->rec.expires_at);
+}
+
+int caller_status(const struct caller *c, enum verdict verdict)
+{
+	if (c->scope == SCOPE_SERVICE_KEYS && verdict == VERDICT_USER_UNKNOWN)
+		return HELPER_REFUSED;
+	return verdict_status(verdict);
 }
 
 void caller_log_check(const struct caller *c, const struct request *req,

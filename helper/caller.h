@@ -3,15 +3,15 @@
  * Who asks the helper, and what it may ask.  Read from the process's own
  * credentials, before the helper drops them:
  * - root may ask about any account, and may choose the store;
- * - anyone may ask about its own account (unix_chkpwd's rule since
- *   CVE-2005-2977);
  * - a member of the verifier group (APIKEY_VERIFY_GROUP, "apikey-verify"),
- *   such as a web server's workers, may also ask about other accounts, but
- *   only through a service the store lists for the group, and only for
+ *   a web server's workers, may ask about any account, its own included,
+ *   but only through a service the store lists for the group, and only for
  *   keys whose service scope names that service: every other key is
  *   answered exactly as a wrong key.  It hears yes or no and nothing else
- *   (no key name, expiry or reason), and every check it asks for is
- *   logged.
+ *   (no key name, expiry, reason or unknown user), and every check it asks
+ *   for is logged before it is answered;
+ * - anyone else only about its own account (unix_chkpwd's rule since
+ *   CVE-2005-2977).
  * No caller but root may choose the store, and none sees a system error's
  * details.
  */
@@ -42,6 +42,10 @@ bool caller_allowed(struct caller *c, const struct request *req);
  * only the verdict; never a system error's details but to root. */
 void caller_response(const struct caller *c, const struct verify_result *res,
 		     struct response *resp);
+
+/* The helper's exit status for the caller: for the verifier group an
+ * unknown user is a refusal like any other. */
+int caller_status(const struct caller *c, enum verdict verdict);
 
 /* Logs a check a member of the verifier group asked for (key_id: the id
  * the request named). */

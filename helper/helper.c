@@ -19,10 +19,10 @@
  *   the caller's limits) and, to serve the request, become root through
  *   and through, so the caller can no longer stop the helper while it
  *   holds the store;
- * - who asks decides what may be asked (caller.c): root anything; anyone
- *   its own account; the verifier group also, through a service the store
- *   lists for it, the keys scoped to that service, and hears only yes or
- *   no; a key out of the caller's scope is answered as a wrong key;
+ * - who asks decides what may be asked (caller.c): root anything; the
+ *   verifier group, through a service the store lists for it, the keys
+ *   scoped to that service, and hears only yes or no; anyone else its own
+ *   account; a key out of the caller's scope is answered as a wrong key;
  * - never log or keep the key; wipe it; quote what is logged.
  */
 #include <errno.h>
@@ -221,10 +221,10 @@ static int serve(struct request *req, const struct caller *c,
 	if (res.verdict == VERDICT_SYSTEM_ERROR)
 		syslog(LOG_ERR, "store error: %s",
 		       log_quote(res.reason, reason, sizeof reason));
+	caller_log_check(c, req, key_id, &res); /* before the answer */
 	respond(&res, c);
-	caller_log_check(c, req, key_id, &res);
 	track_finish(tracker, req, &res, store_read);
-	return verdict_status(res.verdict);
+	return caller_status(c, res.verdict);
 }
 
 int main(int argc, char **argv)

@@ -135,10 +135,16 @@ test_member_hears_yes_or_no() {
 		"$(ask A $ALICE nginx-api "$(wrong_secret "$expiring")")" "$(ask A $ALICE nginx-api "$expiring")"
 	expect_eq "... which is a bare 'refused'" "10 refused|||" "$(ask A $ALICE nginx-api "$expiring")"
 	expect_eq "... choosing the store is refused" 10 "$(ask A $ALICE nginx-api "$key" "$DB" | cut -d' ' -f1)"
-	expect_eq "a member asking about its own account keeps what every user has: its unscoped key works" \
-		0 "$(ask A www-data sshd "$own" | cut -d' ' -f1)"
-	expect_contains "... and it hears the key's name, as any user does about its own keys" \
-		"|own|" "$(ask A www-data sshd "$own")"
+	expect_eq "... an unknown user: the same bare refusal (status 10, not 11)" \
+		"10 refused|||" "$(ask A pakt_nobody_here nginx-api "$key")"
+	expect_eq "a member's own account gets no more: its unscoped key is a wrong key to it" \
+		"10 refused|||" "$(ask A www-data nginx-api "$own")"
+	expect_eq "... through an unlisted service too" "10 refused|||" "$(ask A www-data sshd "$own")"
+	nginx_for nginx-api "www-data www-data" || { not_ok "nginx (again) starts" "$(cat "$WORK"/nginx-nginx-api-www-data/error.log)"; return; }
+	expect_eq "... so a client cannot log in to the web server as its own user with such a key: 401" \
+		401 "$(as_client www-data "$own")"
+	expect_eq "... (the same server serves a web key of the server's account: 200)" \
+		200 "$(as_client www-data "$(newkey www-data --name own-web --service nginx-api)")"
 }
 
 # A service the store does not list for the verifier group: its workers
