@@ -13,7 +13,9 @@
  *   either way; reasons are told apart only once the secret matched;
  * - a key outside the caller's scope is answered exactly as a wrong key
  *   (an account check: as a key that no longer exists);
- * - a key with a service scope is refused through any other service.
+ * - a key with a service scope is refused through any other service;
+ * - the verifier group's service must be listed (store_verifier_listed),
+ *   read in the same snapshot.
  */
 #ifndef APIKEY_VERIFY_H
 #define APIKEY_VERIFY_H
@@ -39,7 +41,8 @@ enum verify_scope {
 	SCOPE_ANY_USER,	   /* root */
 	SCOPE_OWN_ACCOUNT, /* anyone else: the request's user is the caller */
 	SCOPE_SERVICE_KEYS /* the verifier group: any account's keys whose
-			      scope names the request's service */
+			      scope names the request's service, when the
+			      store lists that service for the group */
 };
 
 struct verify_result {
