@@ -11,11 +11,13 @@ MANDIR        ?= $(PREFIX)/share/man
 SYSCONFDIR    ?= /etc
 LOCALSTATEDIR ?= /var
 PAMDIR        ?= $(shell pkg-config --variable=libdir pam)/security
+UNITDIR       ?= $(PREFIX)/lib/systemd/system
 DESTDIR       ?=
 # compiled in: where the module finds the helper, the store and the pepper
 HELPER_PATH   ?= $(SBINDIR)/apikey-helper
 DB_PATH       ?= $(LOCALSTATEDIR)/lib/pam_apikey/keys.db
 PEPPER_PATH   ?= $(SYSCONFDIR)/pam_apikey/pepper
+POLICY_PATH   ?= $(SYSCONFDIR)/pam_apikey/policy.conf
 # the group whose members (a web server's workers) may have keys scoped to
 # their service checked (README: HTTP APIs)
 VERIFY_GROUP  ?= apikey-verify
@@ -39,10 +41,13 @@ SANITIZE_OBJ    := $(B)/tests/sanitize_options.o
 # ASan intercepts crypt(): libcrypt must be loaded before pam_unix is
 PAM_TEST_LIBS   := -Wl,--no-as-needed -lcrypt
 endif
-ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARNINGS) $(HARDEN) $(CFLAGS) \
+# 64-bit time_t and file offsets on 32-bit systems too (expiries past 2038)
+ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -D_TIME_BITS=64 \
+             $(WARNINGS) $(HARDEN) $(CFLAGS) \
              $(SANITIZE_CFLAGS) -MMD -MP \
              -DAPIKEY_HELPER_PATH='"$(HELPER_PATH)"' \
              -DAPIKEY_DB_PATH='"$(DB_PATH)"' -DAPIKEY_PEPPER_PATH='"$(PEPPER_PATH)"' \
+             -DAPIKEY_POLICY_PATH='"$(POLICY_PATH)"' \
              -DAPIKEY_VERIFY_GROUP='"$(VERIFY_GROUP)"'
 
 # pkg-config's answer for the packages named; a missing one stops the build
@@ -142,7 +147,7 @@ $(B)/pam_apikey.so: $(MODULE_SRC:%.c=$(B)/pic/%.o) $(COMMON_PIC_LIB) \
 # ---- test programs (tests/) ---------------------------------------------
 UNIT_SRC := $(wildcard tests/unit/*.c)
 $(B)/unit-tests: $(UNIT_SRC:%.c=$(B)/%.o) $(B)/ctl/json.o $(B)/ctl/iplists.o \
-                 $(B)/ctl/services.o \
+                 $(B)/ctl/services.o $(B)/ctl/sitepolicy.o $(B)/ctl/filter.o \
                  $(CORE_LIB) $(COMMON_LIB)
 	@echo "  LD $@"; $(CC) $(ALL_CFLAGS) -pie $(LDHARDEN) $^ $(ADMIN_LIBS) -o $@
 
@@ -208,6 +213,12 @@ install: all
 	install -m 0644 $(INSTALL_OWNER) $(B)/pam_apikey.so $(DESTDIR)$(PAMDIR)/pam_apikey.so
 	install -m 0644 $(INSTALL_OWNER) $(filter %.1,$(MANPAGES)) $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 $(INSTALL_OWNER) $(filter %.8,$(MANPAGES)) $(DESTDIR)$(MANDIR)/man8/
+	@# the weekly audit (apikeyctl audit), with this install's paths
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@STATEDIR@|$(dir $(DB_PATH))|g' \
+	  ctl/apikey-audit.service.in > $(B)/apikey-audit.service
+	install -d -m 0755 $(DESTDIR)$(UNITDIR)
+	install -m 0644 $(INSTALL_OWNER) $(B)/apikey-audit.service \
+	  ctl/apikey-audit.timer $(DESTDIR)$(UNITDIR)/
 	@# the verifier group, as the packages make it (not into a DESTDIR)
 	[ -n "$(DESTDIR)" ] || getent group $(VERIFY_GROUP) >/dev/null || \
 	  groupadd --system $(VERIFY_GROUP)
@@ -216,7 +227,9 @@ uninstall:
 	rm -f $(DESTDIR)$(HELPER_PATH) $(DESTDIR)$(SBINDIR)/apikeyctl \
 	  $(DESTDIR)$(BINDIR)/apikey-askpass $(DESTDIR)$(PAMDIR)/pam_apikey.so \
 	  $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(filter %.1,$(MANPAGES)))) \
-	  $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(filter %.8,$(MANPAGES))))
+	  $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(filter %.8,$(MANPAGES)))) \
+	  $(DESTDIR)$(UNITDIR)/apikey-audit.service \
+	  $(DESTDIR)$(UNITDIR)/apikey-audit.timer
 
 include mk/fuzz.mk mk/package.mk mk/bench.mk
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

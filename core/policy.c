@@ -79,6 +79,24 @@ bool key_expired(const struct key_record *rec, time_t now)
 	return rec->expires_at != 0 && now >= rec->expires_at;
 }
 
+/* A stored entry is normalised: "/0" ends it only when it allows every
+ * address of its family. */
+static bool fences(const struct ip_rule *rule)
+{
+	size_t len = strlen(rule->cidr);
+
+	return len < 2 || strcmp(rule->cidr + len - 2, "/0") != 0;
+}
+
+bool key_has_allow_list(const struct key_record *rec)
+{
+	for (size_t i = 0; i < rec->rule_count; i++)
+		if (rec->rules[i].list == LIST_ALLOW && rec->rules[i].enabled &&
+		    fences(&rec->rules[i]))
+			return true;
+	return false;
+}
+
 bool service_named(const struct key_record *rec, const char *service)
 {
 	bool named = false;

@@ -42,6 +42,10 @@ const char *ip_verdict_reason(enum ip_verdict verdict);
 
 bool key_expired(const struct key_record *rec, time_t now);
 
+/* True when the key has an enabled allow entry that fences its addresses
+ * (0.0.0.0/0 and ::/0 allow every address: they do not). */
+bool key_has_allow_list(const struct key_record *rec);
+
 /*
  * The service scope: the PAM services a key may log in through (each a
  * service_name_valid name, protocol.h); a key with none may log in through

@@ -9,13 +9,13 @@
 #include "ctl.h"
 #include "iplists.h"
 #include "services.h"
-
-#define DEFAULT_LIFETIME (90 * 86400)
+#include "sitepolicy.h"
 
 struct create_args {
 	const char *user;
 	struct issue is;
 	struct key_meta meta;
+	struct site_policy policy;
 	/* rules are checked and collected as the options come */
 	struct key_record rec;
 };
@@ -68,11 +68,13 @@ static void parse_create(struct ctl *ctl, int argc, char **argv,
 	ctl_issue_options_done(ctl, &a->is);
 }
 
-/* Everything about the new key but its id and secret. */
+/* Everything about the new key but its id and secret, as the policy
+ * allows it. */
 static void fill_record(struct create_args *a, time_t now)
 {
 	struct key_record *rec = &a->rec;
 	struct passwd *pw;
+	char err[600];
 
 	pw = getpwnam(a->user);
 	if (pw == NULL)
@@ -80,19 +82,25 @@ static void fill_record(struct create_args *a, time_t now)
 	snprintf(rec->user, sizeof rec->user, "%s", pw->pw_name);
 	rec->uid = pw->pw_uid;
 	rec->created_at = now;
-	rec->expires_at = now + DEFAULT_LIFETIME;
+	rec->expires_at = policy_default_expiry(&a->policy, now);
 	ctl_apply_meta(&a->meta, rec, now);
+	if (!policy_permits(&a->policy, rec, now, POLICY_ALL, err, sizeof err))
+		errx(EXIT_REFUSED, "%s", err);
 }
 
-/* Inside the transaction, so the name cannot be taken in between. */
+/* Inside the transaction, so the name cannot be taken, nor the limit
+ * reached, in between. */
 static bool name_free(struct store *s, struct key_record *rec, void *ctx,
 		      char *err, size_t errlen)
 {
 	static struct key_record existing;
+	const struct create_args *a = ctx;
 	char ref[sizeof rec->user + sizeof rec->name + 1];
 	enum store_result found;
 
-	(void)ctx;
+	if (!policy_room_for_key(&a->policy, s, rec->user, NULL,
+				 rec->created_at, err, errlen))
+		return false;
 	snprintf(ref, sizeof ref, "%s/%s", rec->user, rec->name);
 	found = store_find(s, ref, &existing);
 	if (found == STORE_OK)
@@ -109,6 +117,8 @@ int ctl_create(struct ctl *ctl, int argc, char **argv)
 	    .is = {.verb = "created", .step = name_free}};
 
 	parse_create(ctl, argc, argv, &a);
+	ctl_load_policy(ctl, &a.policy);
+	a.is.ctx = &a;
 	fill_record(&a, time(NULL));
 	ctl_initialise(ctl, true);
 	ctl_issue_key(ctl, &a.is, &a.rec);

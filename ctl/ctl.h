@@ -14,14 +14,21 @@
 #include "when.h"
 
 /* exit statuses */
-#define EXIT_REFUSED 1 /* also: any error */
-#define EXIT_USAGE   2
+#define EXIT_REFUSED	  1 /* also: any error */
+#define EXIT_USAGE	  2
+#define EXIT_AUDIT_FAILED 3 /* audit: the audit itself could not run */
+
+/* The status a failure to read the store or the policy exits with
+ * (EXIT_REFUSED; audit sets EXIT_AUDIT_FAILED, so that "findings" and "no
+ * audit" differ). */
+extern int ctl_failure_status;
 
 /* the options every command takes */
 // clang-format off
 #define COMMON_OPTIONS \
 	{"db", required_argument, NULL, 'D'}, \
 	{"pepper", required_argument, NULL, 'P'}, \
+	{"policy", required_argument, NULL, 'Y'}, \
 	{"help", no_argument, NULL, 'h'}
 
 /* the key metadata options of create and edit (struct key_meta) */
@@ -43,6 +50,7 @@ struct ctl {
 	const char *command;
 	const char *db;
 	const char *pepper;
+	const char *policy;
 };
 
 /* Handles a COMMON_OPTIONS letter; false if opt is not one of them. */
@@ -52,6 +60,11 @@ bool ctl_common_option(struct ctl *ctl, int opt, const char *arg);
  * --json (list, show, verifier); true when --json was given.  The
  * operands start at optind. */
 bool ctl_json_options(struct ctl *ctl, int argc, char **argv);
+
+/* An option's duration (0, or N with s, m, h, d or w), or a usage error
+ * naming the option. */
+long long ctl_duration(const struct ctl *ctl, const char *option,
+		       const char *text);
 
 /* Prints the usage text of ctl->command (or all) to stderr, exits 2. */
 noreturn void ctl_usage(const struct ctl *ctl, const char *problem, ...)
@@ -65,6 +78,10 @@ struct store *ctl_open_store(const struct ctl *ctl, enum store_mode mode);
 
 /* Loads the pepper or exits with the reason. */
 void ctl_load_pepper(const struct ctl *ctl, unsigned char pepper[PEPPER_LEN]);
+
+/* Reads the site policy (sitepolicy.h) or exits with the reason. */
+struct site_policy;
+void ctl_load_policy(const struct ctl *ctl, struct site_policy *p);
 
 /* Finds REF (key id or USER/NAME) or exits with the reason. */
 void ctl_find(const struct ctl *ctl, struct store *s, const char *ref,
@@ -123,6 +140,8 @@ int ctl_delete(struct ctl *ctl, int argc, char **argv);
 int ctl_verify(struct ctl *ctl, int argc, char **argv);
 int ctl_rotate(struct ctl *ctl, int argc, char **argv);
 int ctl_verifier(struct ctl *ctl, int argc, char **argv);
+int ctl_prune(struct ctl *ctl, int argc, char **argv);
+int ctl_audit(struct ctl *ctl, int argc, char **argv);
 
 /* text output (show.c): a key in full, the days it has left ("never",
  * "N days", "expired N days ago"), an ISO time or "never" for 0 */

@@ -9,7 +9,9 @@
 
 #include "ctl.h"
 #include "iplists.h"
+#include "policy.h"
 #include "services.h"
+#include "sitepolicy.h"
 
 enum list_action {
 	ADD_ALLOW,
@@ -144,21 +146,50 @@ static bool apply_list_changes(const struct edit_args *a,
 	return true;
 }
 
+/* The parts of the key this edit changes: the policy holds them, and
+ * only them, to its rules; a new expiry gives the key a new life, so it
+ * is held to every rule, as a new key is. */
+static unsigned edited_areas(const struct edit_args *a)
+{
+	unsigned areas = 0;
+
+	if (a->meta.expires != NULL || a->meta.never_expire)
+		return POLICY_ALL;
+	if (a->any_service)
+		areas |= POLICY_SERVICES;
+	for (size_t i = 0; i < a->change_count; i++)
+		areas |= a->changes[i].action == ADD_SERVICE ||
+				 a->changes[i].action == REMOVE_SERVICE
+			     ? POLICY_SERVICES
+			     : POLICY_ALLOW_LIST;
+	return areas;
+}
+
 int ctl_edit(struct ctl *ctl, int argc, char **argv)
 {
 	static struct edit_args a;
 	static struct key_record rec;
-	char err[512];
+	static struct site_policy policy;
+	time_t now = time(NULL);
+	char err[600];
 	struct store *s;
 	enum store_result result;
+	bool was_expired;
 
 	parse_edit(ctl, argc, argv, &a);
+	ctl_load_policy(ctl, &policy);
 	s = ctl_open_store(ctl, STORE_WRITE);
 	if (store_begin(s) != STORE_OK)
 		ctl_store_failed(s, "edit");
 	ctl_find(ctl, s, a.ref, &rec);
-	ctl_apply_meta(&a.meta, &rec, time(NULL));
-	if (!apply_list_changes(&a, &rec, err, sizeof err)) {
+	was_expired = key_expired(&rec, now);
+	ctl_apply_meta(&a.meta, &rec, now);
+	if (!apply_list_changes(&a, &rec, err, sizeof err) ||
+	    !policy_permits(&policy, &rec, now, edited_areas(&a), err,
+			    sizeof err) ||
+	    (was_expired && !key_expired(&rec, now) &&
+	     !policy_room_for_key(&policy, s, rec.user, rec.id, now, err,
+				  sizeof err))) {
 		store_rollback(s);
 		errx(EXIT_REFUSED, "nothing changed: %s", err);
 	}

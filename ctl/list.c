@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ctl.h"
+#include "filter.h"
 #include "json.h"
 #include "services.h"
 #include "when.h"
@@ -23,6 +24,7 @@ struct table {
 	size_t width[COLUMNS];
 	time_t now;
 	bool json, first;
+	struct key_filter filter;
 };
 
 static char *cell(const char *text)
@@ -57,6 +59,8 @@ static bool list_one(const struct key_record *rec, void *ctx)
 	char last[ISO_TIME_LEN], created[ISO_TIME_LEN], expires[64];
 	char services[SERVICES_MAX * (REQ_SERVICE_MAX + 2) + 8];
 
+	if (!key_filter_matches(&t->filter, rec, t->now))
+		return true;
 	if (t->json) {
 		fputs(t->first ? "[" : ",", stdout);
 		print_key_json(stdout, rec, NULL);
@@ -101,12 +105,45 @@ static void print_table(struct table *t)
 	free(t->rows);
 }
 
+static void parse_list(struct ctl *ctl, int argc, char **argv, struct table *t)
+{
+	static const struct option options[] = {
+	    COMMON_OPTIONS,
+	    {"json", no_argument, NULL, 'j'},
+	    {"expired", no_argument, NULL, 'E'},
+	    {"expiring-within", required_argument, NULL, 'W'},
+	    {"unused-for", required_argument, NULL, 'U'},
+	    {0}};
+	struct key_filter *f = &t->filter;
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+		switch (opt) {
+		case 'j': t->json = true; break;
+		case 'E': f->expired = true; break;
+		case 'W':
+			f->expiring_within =
+			    ctl_duration(ctl, "--expiring-within", optarg);
+			break;
+		case 'U':
+			f->unused_for =
+			    ctl_duration(ctl, "--unused-for", optarg);
+			break;
+		default: ctl_common_option(ctl, opt, optarg);
+		}
+	}
+	if (f->expired && f->expiring_within >= 0)
+		ctl_usage(ctl, "--expired and --expiring-within exclude each "
+			       "other");
+}
+
 int ctl_list(struct ctl *ctl, int argc, char **argv)
 {
-	struct table t = {.now = time(NULL), .first = true};
+	struct table t = {
+	    .now = time(NULL), .first = true, .filter = KEY_FILTER_NONE};
 	struct store *s;
 
-	t.json = ctl_json_options(ctl, argc, argv);
+	parse_list(ctl, argc, argv, &t);
 	if (argc - optind > 1)
 		ctl_usage(ctl, "give at most one USER");
 	s = ctl_open_store(ctl, STORE_READ);

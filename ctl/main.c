@@ -17,6 +17,8 @@
 
 #include "secret.h"
 
+int ctl_failure_status = EXIT_REFUSED;
+
 struct command {
 	const char *name;
 	int (*run)(struct ctl *ctl, int argc, char **argv);
@@ -31,7 +33,9 @@ static const struct command COMMANDS[] = {
      "                 [--allow CIDR]... [--deny CIDR]... [--service NAME]...\n"
      "                 [--save FILE [--save-hosts PATTERNS]] [--quiet] "
      "[--json]"},
-    {"list", ctl_list, "list [USER] [--json]"},
+    {"list", ctl_list,
+     "list [USER] [--expired | --expiring-within DURATION]\n"
+     "                 [--unused-for DURATION] [--json]"},
     {"show", ctl_show, "show REF [--json]"},
     {"edit", ctl_edit,
      "edit REF [--name NAME] [--description TEXT]\n"
@@ -45,6 +49,10 @@ static const struct command COMMANDS[] = {
      "rotate REF [--grace DURATION] [--service NAME]...\n"
      "                 [--save FILE [--save-hosts PATTERNS]] [--quiet] "
      "[--json]"},
+    {"prune", ctl_prune,
+     "prune [--expired-for DURATION] [--unused-for DURATION] [--dry-run] "
+     "[--yes]"},
+    {"audit", ctl_audit, "audit [--json]"},
     {"verifier", ctl_verifier,
      "verifier [list [--json] | add SERVICE... | remove SERVICE...]"},
     {"verify", ctl_verify,
@@ -59,13 +67,14 @@ static void print_usage(FILE *out, const char *only)
 	for (size_t i = 0; i < COMMAND_COUNT; i++)
 		if (only == NULL || strcmp(only, COMMANDS[i].name) == 0)
 			fprintf(out, "  apikeyctl %s\n", COMMANDS[i].usage);
-	fprintf(out,
-		"REF is a key id (as 'list' prints it) or USER/NAME.\n"
-		"WHEN is YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS]Z, +Nd, +Nh or +Nw.\n"
-		"DURATION is 0 or N with s, m, h, d or w (default 24h).\n"
-		"Every command takes --db PATH and --pepper PATH (default %s "
-		"and %s).\n",
-		APIKEY_DB_PATH, APIKEY_PEPPER_PATH);
+	fprintf(
+	    out,
+	    "REF is a key id (as 'list' prints it) or USER/NAME.\n"
+	    "WHEN is YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS]Z, +Nd, +Nh or +Nw.\n"
+	    "DURATION is 0 or N with s, m, h, d or w (--grace: default 24h).\n"
+	    "Every command takes --db PATH, --pepper PATH and --policy "
+	    "PATH\n(default %s, %s and %s).\n",
+	    APIKEY_DB_PATH, APIKEY_PEPPER_PATH, APIKEY_POLICY_PATH);
 }
 
 noreturn void ctl_usage(const struct ctl *ctl, const char *problem, ...)
@@ -90,6 +99,7 @@ bool ctl_common_option(struct ctl *ctl, int opt, const char *arg)
 	switch (opt) {
 	case 'D': ctl->db = arg; return true;
 	case 'P': ctl->pepper = arg; return true;
+	case 'Y': ctl->policy = arg; return true;
 	case 'h': print_usage(stdout, ctl->command); exit(0);
 	case '?': ctl_usage(ctl, NULL);
 	default: return false;
@@ -112,6 +122,17 @@ bool ctl_json_options(struct ctl *ctl, int argc, char **argv)
 	return json;
 }
 
+long long ctl_duration(const struct ctl *ctl, const char *option,
+		       const char *text)
+{
+	long long seconds;
+
+	if (!duration_parse(text, &seconds))
+		ctl_usage(ctl, "bad %s '%s' (want 0 or N with s, m, h, d or w)",
+			  option, text);
+	return seconds;
+}
+
 static const struct command *find_command(const char *name)
 {
 	for (size_t i = 0; i < COMMAND_COUNT; i++)
@@ -127,10 +148,11 @@ static int leading_options(struct ctl *ctl, int argc, char **argv)
 	int i = 1;
 
 	while (i < argc) {
-		const char **target = strcmp(argv[i], "--db") == 0 ? &ctl->db
-				      : strcmp(argv[i], "--pepper") == 0
-					  ? &ctl->pepper
-					  : NULL;
+		const char **target =
+		    strcmp(argv[i], "--db") == 0       ? &ctl->db
+		    : strcmp(argv[i], "--pepper") == 0 ? &ctl->pepper
+		    : strcmp(argv[i], "--policy") == 0 ? &ctl->policy
+						       : NULL;
 		if (target == NULL)
 			break;
 		if (i + 1 == argc)
@@ -143,7 +165,8 @@ static int leading_options(struct ctl *ctl, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	struct ctl ctl = {NULL, APIKEY_DB_PATH, APIKEY_PEPPER_PATH};
+	struct ctl ctl = {NULL, APIKEY_DB_PATH, APIKEY_PEPPER_PATH,
+			  APIKEY_POLICY_PATH};
 	const struct command *command;
 	int first = leading_options(&ctl, argc, argv);
 	int status;
@@ -166,6 +189,6 @@ int main(int argc, char **argv)
 	umask(077);
 	status = command->run(&ctl, argc - first, argv + first);
 	if (fflush(stdout) != 0 || ferror(stdout))
-		err(EXIT_REFUSED, "writing output");
+		err(ctl_failure_status, "writing output");
 	return status;
 }

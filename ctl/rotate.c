@@ -13,6 +13,7 @@
 
 #include "ctl.h"
 #include "services.h"
+#include "sitepolicy.h"
 #include "text.h"
 #include "when.h"
 
@@ -25,6 +26,8 @@ struct rotate_args {
 	struct key_record old;
 	bool new_scope;		 /* --service given: */
 	struct key_record scope; /* the successor's services, here */
+	struct site_policy policy;
+	bool capped; /* the policy shortened the successor's lifetime */
 };
 
 static void parse_rotate(struct ctl *ctl, int argc, char **argv,
@@ -55,19 +58,15 @@ static void parse_rotate(struct ctl *ctl, int argc, char **argv,
 	if (argc - optind != 1)
 		ctl_usage(ctl, "give exactly one REF");
 	a->ref = argv[optind];
-	if (!duration_parse(grace, &a->grace))
-		ctl_usage(ctl,
-			  "bad --grace '%s' (want 0 or N with s, m, h, d "
-			  "or w)",
-			  grace);
+	a->grace = ctl_duration(ctl, "--grace", grace);
 }
 
 /* The new key: the old one's owner, metadata, rules and scope, same
- * lifetime. */
-static void successor(const struct rotate_args *a, struct key_record *rec)
+ * lifetime unless the policy allows less. */
+static void successor(struct rotate_args *a, struct key_record *rec)
 {
 	const struct key_record *old = &a->old;
-	time_t now = a->now;
+	time_t now = a->now, wanted;
 	char id[KEY_ID_LEN + 1];
 
 	memcpy(id, rec->id, sizeof id);
@@ -78,9 +77,11 @@ static void successor(const struct rotate_args *a, struct key_record *rec)
 		memcpy(rec->services, a->scope.services, sizeof rec->services);
 	}
 	rec->created_at = now;
-	rec->expires_at = old->expires_at != 0
-			      ? now + (old->expires_at - old->created_at)
-			      : 0;
+	wanted = old->expires_at != 0
+		     ? now + (old->expires_at - old->created_at)
+		     : 0;
+	rec->expires_at = policy_cap_expiry(&a->policy, now, wanted);
+	a->capped = rec->expires_at != wanted;
 	rec->last_used_at = rec->last_denied_at = 0;
 	rec->use_count = 0;
 	rec->last_used_ip[0] = rec->last_denied_ip[0] = '\0';
@@ -135,9 +136,13 @@ static bool rotate_step(struct store *s, struct key_record *rec, void *ctx,
 			 a->old.id, a->old.rotated_to);
 		return false;
 	}
-	if (!account_unchanged(&a->old, err, errlen))
+	if (!account_unchanged(&a->old, err, errlen) ||
+	    !policy_room_for_key(&a->policy, s, a->old.user, a->old.id, a->now,
+				 err, errlen))
 		return false;
 	successor(a, rec);
+	if (!policy_permits(&a->policy, rec, a->now, POLICY_ALL, err, errlen))
+		return false;
 	retire(&a->old, rec->id, a->now + (time_t)a->grace);
 	if (store_update(s, &a->old) == STORE_OK)
 		return true;
@@ -153,6 +158,7 @@ int ctl_rotate(struct ctl *ctl, int argc, char **argv)
 	struct store *s;
 
 	parse_rotate(ctl, argc, argv, &a, &is);
+	ctl_load_policy(ctl, &a.policy);
 	/* a REF that cannot match is a usage error, as in the other commands */
 	s = ctl_open_store(ctl, STORE_READ);
 	ctl_find(ctl, s, a.ref, &a.old);
@@ -166,6 +172,12 @@ int ctl_rotate(struct ctl *ctl, int argc, char **argv)
 			"apikeyctl: the old key %s stops working at %s and "
 			"names its successor %s\n",
 			a.old.id, until, rec.id);
+		if (a.capped)
+			fprintf(stderr,
+				"apikeyctl: the successor expires sooner than "
+				"the old key's lifetime: the policy (%s) "
+				"allows no more\n",
+				a.policy.path);
 	}
 	return 0;
 }

@@ -7,6 +7,7 @@
 
 #include "ctl.h"
 #include "secret.h"
+#include "sitepolicy.h"
 
 struct store *ctl_open_store(const struct ctl *ctl, enum store_mode mode)
 {
@@ -14,7 +15,7 @@ struct store *ctl_open_store(const struct ctl *ctl, enum store_mode mode)
 	struct store *s = store_open(ctl->db, mode, err, sizeof err);
 
 	if (s == NULL)
-		errx(EXIT_REFUSED, "%s", err);
+		errx(ctl_failure_status, "%s", err);
 	return s;
 }
 
@@ -23,7 +24,7 @@ void ctl_load_pepper(const struct ctl *ctl, unsigned char pepper[PEPPER_LEN])
 	char err[512];
 
 	if (!pepper_load(ctl->pepper, pepper, err, sizeof err))
-		errx(EXIT_REFUSED, "%s", err);
+		errx(ctl_failure_status, "%s", err);
 }
 
 static bool ref_valid(const char *ref)
@@ -33,6 +34,14 @@ static bool ref_valid(const char *ref)
 	if (slash != NULL)
 		return slash != ref && slash[1] != '\0';
 	return strlen(ref) == KEY_ID_LEN && base62_string(ref, KEY_ID_LEN);
+}
+
+void ctl_load_policy(const struct ctl *ctl, struct site_policy *p)
+{
+	char err[600];
+
+	if (!policy_load(ctl->policy, p, err, sizeof err))
+		errx(ctl_failure_status, "%s", err);
 }
 
 void ctl_find(const struct ctl *ctl, struct store *s, const char *ref,
@@ -56,5 +65,7 @@ noreturn void ctl_store_failed(struct store *s, const char *what)
 
 	snprintf(message, sizeof message, "%s", store_error(s));
 	store_rollback(s);
-	errx(EXIT_REFUSED, "%s failed, nothing changed: %s", what, message);
+	store_close(s);
+	errx(ctl_failure_status, "%s failed, nothing changed: %s", what,
+	     message);
 }

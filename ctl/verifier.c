@@ -66,6 +66,7 @@ static int change_services(const struct ctl *ctl, bool add, int count,
 			: store_verifier_remove(s, services[i]);
 		if (r == STORE_CONFLICT || r == STORE_NOT_FOUND) {
 			store_rollback(s);
+			store_close(s);
 			errx(EXIT_REFUSED,
 			     "nothing changed: %s is %s open to "
 			     "the verifier group",

@@ -36,6 +36,7 @@ int main(void)
 	test_iplists();
 	test_pak();
 	test_safefile();
+	test_sitepolicy();
 	test_store();
 	printf("# unit: %d passed, %d failed\n", passed, failed);
 	return failed == 0 ? 0 : 1;

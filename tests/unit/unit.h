@@ -22,5 +22,6 @@ void test_iplists(void);
 void test_pak(void);
 void test_safefile(void);
 void test_store(void);
+void test_sitepolicy(void);
 
 #endif
