@@ -5,7 +5,7 @@
 make_workdir
 DB=$WORK/lib/keys.db
 PEPPER=$WORK/etc/pepper
-CTL="$BUILD/apikeyctl --db $DB --pepper $PEPPER"
+CTL="$BUILD/apikeyctl --db $DB --pepper $PEPPER --policy $WORK/etc/policy.conf"
 ctl() { $CTL "$@"; }
 KEY_RE='^pak1_[0-9A-Za-z]{12}_[0-9A-Za-z]{38}$'
 key_count() { sqlite3 "$DB" 'SELECT count(*) FROM keys'; }
@@ -452,6 +452,255 @@ nginx-api" "$(ctl verifier list)"
 	ctl verifier remove nginx-api >/dev/null
 }
 
+# A store of its own for each policy story: pctl runs apikeyctl on it,
+# with its policy file (written by policy TEXT, root 0644).
+policy_store() {
+	P=$WORK/$1
+	mkdir -m 0700 "$P"
+	pctl() { $BUILD/apikeyctl --db "$P/lib/keys.db" --pepper "$P/etc/pepper" --policy "$P/etc/policy.conf" "$@"; }
+	pctl init >/dev/null 2>&1
+}
+policy() { printf '%s\n' "$@" >"$P/etc/policy.conf"; chmod 0644 "$P/etc/policy.conf"; }
+days_left() { echo $(( ($(date -d "$(pctl show "$1" --json | jq -r .expires_at)" +%s) - $(date +%s) + 3600) / 86400 )); }
+
+test_policy_lifetimes() {
+	policy_store pol-life
+	pctl create root --name nopolicy --quiet >/dev/null
+	expect_eq "without a policy file a key lasts 90 days" 90 "$(days_left root/nopolicy)"
+	policy "# short-lived keys" "max_lifetime = 30d" "default_lifetime = 7d"
+	pctl create root --name short --quiet >/dev/null
+	expect_eq "default_lifetime gives a key made without --expires its expiry" 7 "$(days_left root/short)"
+	run_cmd pctl create root --name long --expires +60d
+	expect_eq "an expiry past max_lifetime is refused (exit 1)" 1 "$RC"
+	expect_contains "... naming the file and the expiry" \
+		"apikeyctl: refused by the policy in $P/etc/policy.conf: expires $(date -u -d @$(( $(date +%s) + 60 * 86400 )) +%Y-%m-%dT%H)" "$ERR"
+	expect_contains "... saying which maximum" "later than max_lifetime = 30d from now" "$ERR"
+	run_cmd pctl create root --name forever --never-expire
+	expect_eq "a key that never expires is refused under max_lifetime" \
+		"1 apikeyctl: refused by the policy in $P/etc/policy.conf: never expires (max_lifetime = 30d)" "$RC $ERR"
+	run_cmd pctl create root --name edge --expires +30d
+	expect_eq "an expiry at the maximum is allowed" 0 "$RC"
+	run_cmd pctl edit root/nopolicy --expires +60d
+	expect_contains "edit cannot move an expiry past the maximum" "later than max_lifetime = 30d" "$ERR"
+	run_cmd pctl edit root/nopolicy --description "made before the policy"
+	expect_eq "an edit that leaves the expiry alone is allowed on a key made before the policy" 0 "$RC"
+	pctl rotate root/nopolicy --grace 0 >/dev/null 2>"$WORK/rot.err"
+	expect_eq "rotate caps the successor's lifetime at max_lifetime" 30 "$(days_left root/nopolicy)"
+	expect_contains "... and says so" "the successor expires sooner than the old key's lifetime" "$(cat "$WORK/rot.err")"
+	expect_eq "refused keys were not made" 0 "$(sqlite3 "$P/lib/keys.db" "SELECT count(*) FROM keys WHERE name IN ('long','forever')")"
+	policy "never_expire = deny"
+	run_cmd pctl create root --name forever --never-expire
+	expect_eq "never_expire = deny refuses --never-expire" \
+		"1 apikeyctl: refused by the policy in $P/etc/policy.conf: never expires (never_expire = deny)" "$RC $ERR"
+	run_cmd pctl create root --name years --expires +500d
+	expect_eq "never_expire = deny alone sets no maximum" 0 "$RC"
+}
+
+test_policy_lists_and_limits() {
+	policy_store pol-lists
+	pctl create root --name old --quiet >/dev/null
+	policy "require_allow_list = yes" "require_service = yes" "max_keys_per_user = 2"
+	run_cmd pctl create root --name a --service sshd
+	expect_eq "require_allow_list refuses a key without an allow entry" \
+		"1 apikeyctl: refused by the policy in $P/etc/policy.conf: no enabled allow entry (require_allow_list = yes)" "$RC $ERR"
+	run_cmd pctl create root --name a --allow 192.0.2.0/24
+	expect_eq "require_service refuses a key without a service scope" \
+		"1 apikeyctl: refused by the policy in $P/etc/policy.conf: no service scope (require_service = yes)" "$RC $ERR"
+	run_cmd pctl create root --name a --allow 192.0.2.0/24 --service sshd
+	expect_eq "a key that follows the policy is made" 0 "$RC"
+	run_cmd pctl edit root/a --disable 192.0.2.0/24
+	expect_contains "edit cannot switch off the last allow entry" "no enabled allow entry" "$ERR"
+	run_cmd pctl edit root/a --remove-service sshd --any-service
+	expect_contains "edit cannot empty the scope" "no service scope" "$ERR"
+	run_cmd pctl edit root/old --name still-old
+	expect_eq "an edit that touches neither list is allowed on an old key" 0 "$RC"
+	run_cmd pctl create root --name b --allow 192.0.2.0/24 --service sshd
+	expect_eq "max_keys_per_user = 2: the second live key (the old one counts)" 1 "$RC"
+	expect_eq "... the third is refused, naming the count" \
+		"apikeyctl: no key was created: refused by the policy in $P/etc/policy.conf: user root has 2 working keys (max_keys_per_user = 2)" "$ERR"
+	run_cmd pctl create daemon --name d --allow 192.0.2.0/24 --service sshd
+	expect_eq "... counted per user" 0 "$RC"
+	run_cmd pctl create daemon --name wide --allow 0.0.0.0/0 --allow ::/0 --service sshd
+	expect_contains "an allow list of 0.0.0.0/0 and ::/0 fences nothing: refused" "no enabled allow entry" "$ERR"
+	run_cmd pctl rotate root/a --grace 0 --quiet
+	expect_eq "rotation at the limit is allowed (room for the successor beside the others)" 0 "$RC"
+	run_cmd pctl rotate root/still-old
+	expect_contains "rotating a key that breaks the policy is refused (nothing to copy)" "no enabled allow entry" "$ERR"
+	run_cmd pctl edit root/still-old --expires +5d
+	expect_contains "a new expiry holds an old key to every rule" "nothing changed: refused by the policy in $P/etc/policy.conf: no enabled allow entry" "$ERR"
+	pctl delete root/still-old --yes >/dev/null
+	pctl create root --name expired --allow 192.0.2.0/24 --service sshd --expires +1s --quiet >/dev/null
+	sleep 1.5
+	run_cmd pctl create root --name c --allow 192.0.2.0/24 --service sshd
+	expect_eq "an expired key is not a working key" 0 "$RC"
+	run_cmd pctl rotate root/c --grace 1h --quiet
+	expect_eq "at the limit, a rotation with a grace period" 0 "$RC"
+	run_cmd pctl rotate root/c --grace 1h --quiet
+	expect_contains "... but not a second one while the first key still works: no piling up of working keys" \
+		"user root has 2 working keys (max_keys_per_user = 2)" "$ERR"
+	run_cmd pctl edit root/expired --expires +10d
+	expect_contains "bringing an expired key back needs room under max_keys_per_user" "has 3 working keys" "$ERR"
+}
+
+test_policy_file_checked() {
+	policy_store pol-file
+	policy "max_lifetime = 30d" "bogus = 1"
+	run_cmd pctl create root --name x
+	expect_eq "an unknown setting: the command fails naming file and line" \
+		"1 apikeyctl: $P/etc/policy.conf:2: unknown setting 'bogus'" "$RC $ERR"
+	policy "max_lifetime = thirty days"
+	run_cmd pctl audit
+	expect_eq "a bad value: audit cannot run (exit 3), naming it" \
+		"3 apikeyctl: $P/etc/policy.conf:1: bad value 'thirty days' for max_lifetime (want N with s, m, h, d or w)" "$RC $ERR"
+	policy "max_lifetime = 30d"
+	chmod 0666 "$P/etc/policy.conf"
+	run_cmd pctl create root --name x
+	expect_eq "a world-writable policy is refused" \
+		"1 apikeyctl: unsafe file $P/etc/policy.conf: must be owned by root with mode 0755 at most" "$RC $ERR"
+	chmod 0644 "$P/etc/policy.conf"
+	chown nobody "$P/etc/policy.conf"
+	run_cmd pctl create root --name x
+	expect_contains "a policy owned by another user is refused" "unsafe file $P/etc/policy.conf" "$ERR"
+	chown root "$P/etc/policy.conf"
+	mv "$P/etc/policy.conf" "$P/real.conf"
+	ln -s "$P/real.conf" "$P/etc/policy.conf"
+	run_cmd pctl create root --name x
+	expect_contains "a policy that is a symlink is refused" "it is a symlink" "$ERR"
+	rm "$P/etc/policy.conf"
+	mkdir "$P/etc/policy.conf"
+	run_cmd pctl create root --name x
+	expect_contains "a policy that is a directory is refused" "not a regular file" "$ERR"
+	rmdir "$P/etc/policy.conf"
+	mv "$P/real.conf" "$P/etc/policy.conf"
+	chmod 0777 "$P/etc"
+	run_cmd pctl create root --name x
+	expect_contains "a policy in a world-writable directory is refused" "unsafe directory $P/etc" "$ERR"
+	chmod 0700 "$P/etc"
+	expect_eq "refused commands made no key" 0 "$(sqlite3 "$P/lib/keys.db" 'SELECT count(*) FROM keys')"
+	run_cmd $BUILD/apikeyctl --db "$P/lib/keys.db" --pepper "$P/etc/pepper" --policy "$WORK/no/such/dir/policy.conf" create root --name x --quiet
+	expect_eq "a missing policy (and directory) is no policy" 0 "$RC"
+	run_cmd $BUILD/apikeyctl --policy relative.conf --db "$P/lib/keys.db" --pepper "$P/etc/pepper" create root --name y
+	expect_contains "a relative policy path is refused" "bad policy path relative.conf" "$ERR"
+}
+
+# age KEYNAME SQL-SET: change a key's times in the test store (as time would)
+age() { sqlite3 "$P/lib/keys.db" "UPDATE keys SET $2 WHERE user = 'root' AND name = '$1'"; }
+DAY=86400
+
+test_list_filters() {
+	policy_store filters
+	for k in fresh used idle expiring gone; do pctl create root --name $k --quiet >/dev/null; done
+	now=$(date +%s)
+	age idle "created_at = $((now - 100 * DAY))"
+	age used "created_at = $((now - 100 * DAY)), last_used_at = $((now - 2 * DAY))"
+	age expiring "expires_at = $((now + 3 * DAY))"
+	age gone "expires_at = $((now - 10 * DAY))"
+	names() { pctl list "$@" --json | jq -r '[.[].name] | join(" ")'; }
+	expect_eq "--expired" "gone" "$(names --expired)"
+	expect_eq "--expiring-within 5d (not the expired one)" "expiring" "$(names --expiring-within 5d)"
+	expect_eq "--expiring-within 2d" "" "$(names --expiring-within 2d)"
+	expect_eq "--unused-for 90d: never used counts from creation" "idle" "$(names --unused-for 90d)"
+	expect_eq "--unused-for 1d" "idle used" "$(names --unused-for 1d)"
+	expect_eq "filters combine" "" "$(names --unused-for 90d --expired)"
+	expect_contains "filters work in the table too" " idle " "$(pctl list --unused-for 90d)"
+	expect_lacks "... and leave the others out" " fresh " "$(pctl list --unused-for 90d)"
+	run_cmd pctl list --unused-for soon
+	expect_eq "a bad duration is a usage error naming the option" \
+		"2 apikeyctl: list: bad --unused-for 'soon' (want 0 or N with s, m, h, d or w)" "$RC $(head -1 <<<"$ERR")"
+	run_cmd pctl list --expired --expiring-within 1d
+	expect_eq "--expired with --expiring-within is a usage error" 2 "$RC"
+}
+
+test_prune() {
+	policy_store prune
+	for k in fresh idle old1 old2 recent; do pctl create root --name $k --quiet >/dev/null; done
+	now=$(date +%s)
+	age idle "created_at = $((now - 200 * DAY))"
+	age old1 "expires_at = $((now - 40 * DAY))"
+	age old2 "expires_at = $((now - 31 * DAY))"
+	age recent "expires_at = $((now - 1 * DAY))"
+	run_cmd pctl prune --expired-for 30d --dry-run
+	expect_eq "--dry-run names what it would delete" 2 "$(grep -c '^would delete key' <<<"$OUT")"
+	expect_contains "... and counts it" "would delete 2 keys" "$OUT"
+	expect_eq "... and deletes nothing" 5 "$(sqlite3 "$P/lib/keys.db" 'SELECT count(*) FROM keys')"
+	printf 'n\n' | script -qec "$BUILD/apikeyctl --db $P/lib/keys.db --pepper $P/etc/pepper --policy $P/etc/policy.conf prune --expired-for 30d" /dev/null >"$WORK/tty.out" 2>&1
+	expect_contains "on a terminal it asks, and 'n' keeps the keys" "nothing deleted" "$(cat "$WORK/tty.out")"
+	expect_eq "... all of them" 5 "$(sqlite3 "$P/lib/keys.db" 'SELECT count(*) FROM keys')"
+	run_cmd pctl prune --expired-for 30d --yes
+	expect_eq "prune --expired-for 30d deletes the keys expired 30 days or more" \
+		"fresh idle recent" "$(pctl list --json | jq -r '[.[].name] | join(" ")')"
+	expect_contains "... and names them" "deleted key 'old1'" "$OUT"
+	expect_contains "... and counts them" "deleted 2 keys; they no longer work" "$OUT"
+	run_cmd pctl prune --unused-for 180d --yes
+	expect_eq "prune --unused-for 180d deletes the key unused that long" "fresh recent" \
+		"$(pctl list --json | jq -r '[.[].name] | join(" ")')"
+	run_cmd pctl prune --unused-for 180d --yes
+	expect_eq "nothing left to prune is no error" "0 no key matches; nothing deleted" "$RC $OUT"
+	run_cmd pctl prune --yes
+	expect_eq "prune without a filter is a usage error (it would delete everything)" 2 "$RC"
+	run_cmd pctl prune --unused-for 0 --yes
+	expect_eq "prune --unused-for 0 (every key) is a usage error" 2 "$RC"
+	run_cmd pctl prune --expired-for 0 --yes
+	expect_eq "--expired-for 0: every expired key" "fresh" "$(pctl list --json | jq -r '[.[].name] | join(" ")')"
+}
+
+test_audit() {
+	policy_store audit
+	pctl create root --name tidy --allow 192.0.2.0/24 --quiet >/dev/null
+	run_cmd pctl audit
+	expect_eq "a tidy store: exit 0 and only the summary" \
+		"0 audit: 1 key, 0 with findings (no policy file at $P/etc/policy.conf)" "$RC $OUT"
+	pctl create root --name forever --never-expire --allow 192.0.2.0/24 --quiet >/dev/null
+	pctl create root --name open --quiet >/dev/null
+	pctl create root --name idle --allow 192.0.2.0/24 --quiet >/dev/null
+	pctl create root --name rotating --allow 192.0.2.0/24 --quiet >/dev/null
+	pctl rotate root/rotating --grace 1h --quiet >/dev/null 2>&1
+	pctl create root --name moved --allow 192.0.2.0/24 --quiet >/dev/null
+	pctl create root --name orphan --allow 192.0.2.0/24 --quiet >/dev/null
+	pctl create root --name lapsed --allow 192.0.2.0/24 --quiet >/dev/null
+	now=$(date +%s)
+	age idle "created_at = $((now - 95 * DAY))"
+	age moved "uid = 4242"
+	age orphan "user = 'pakt_gone_user'"
+	age lapsed "expires_at = $((now - DAY))"
+	run_cmd pctl audit
+	expect_eq "findings: exit 1" 1 "$RC"
+	expect_contains "a key that never expires" "root/forever: never expires" "$OUT"
+	expect_contains "a key with no allow list" "root/open: no allow list: any address may use it" "$OUT"
+	expect_contains "a key unused for 90 days (never used: since made)" "root/idle: never used in the 95 days since it was made" "$OUT"
+	expect_contains "a key in a rotation grace period" "/rotating (rotated" "$OUT"
+	expect_contains "... naming its successor" ": in a rotation grace period: replaced by" "$OUT"
+	expect_contains "an account whose uid changed" "root/moved: its account's uid changed (4242 when the key was made, 0 now)" "$OUT"
+	expect_contains "an account that no longer exists" "pakt_gone_user/orphan: its account no longer exists" "$OUT"
+	expect_contains "an expired key" "root/lapsed: expired" "$OUT"
+	expect_lacks "the tidy key is not reported" "root/tidy:" "$OUT"
+	expect_contains "the summary counts keys and findings" "audit: 9 keys, 7 with findings" "$OUT"
+	policy "max_lifetime = 30d" "require_service = yes" "max_keys_per_user = 3"
+	run_cmd pctl audit
+	expect_contains "a key made before a stricter policy is reported against it" \
+		"root/tidy: policy: expires" "$OUT"
+	expect_contains "... each rule it breaks" "root/tidy: policy: no service scope (require_service = yes)" "$OUT"
+	expect_contains "a user over max_keys_per_user (a rotation's old key works, so it counts)" "policy: its user has 7 working keys (max_keys_per_user = 3)" "$OUT"
+	expect_contains "the summary names the policy" "(policy: $P/etc/policy.conf)" "$OUT"
+	j=$(pctl audit --json)
+	expect_eq "--json: the same findings, per key" "true 9 9" \
+		"$(jq -r '"\(.keys_with_findings | map(.findings | length > 0) | all) \(.keys) \(.flagged)"' <<<"$j")"
+	expect_eq "--json: a key's findings" '["policy: no service scope (require_service = yes)","policy: its user has 7 working keys (max_keys_per_user = 3)"]' \
+		"$(jq -c '.keys_with_findings[] | select(.name == "tidy") | .findings | map(select(startswith("policy: expires") | not))' <<<"$j")"
+	run_cmd pctl audit --json
+	expect_eq "--json: exit 1 with findings too" 1 "$RC"
+	sqlite3 "$P/lib/keys.db" "UPDATE keys SET expires_at = NULL WHERE name LIKE 'rotating (rotated %'"
+	policy ""
+	expect_contains "a rotation's old key that never expires is told to be deleted" \
+		"in a rotation, but never expires: delete it" "$(pctl audit)"
+	chmod 0666 "$P/etc/policy.conf"
+	run_cmd pctl audit
+	expect_eq "an unsafe policy: exit 3, the audit did not run" 3 "$RC"
+	chmod 0644 "$P/etc/policy.conf"
+	run_cmd $BUILD/apikeyctl --db "$P/no/keys.db" --pepper "$P/etc/pepper" --policy "$P/etc/policy.conf" audit
+	expect_eq "a missing store: exit 3" 3 "$RC"
+}
+
 test_init
 test_create_output
 test_create_expiry
@@ -471,3 +720,9 @@ test_unsafe_store
 test_fresh_create_initialises
 test_rotate
 test_migration
+test_policy_lifetimes
+test_policy_lists_and_limits
+test_policy_file_checked
+test_list_filters
+test_prune
+test_audit

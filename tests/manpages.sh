@@ -39,8 +39,8 @@ done
 
 # --- apikeyctl: every command, from the command table in ctl.c
 commands=$(sed -n 's/^ *{"\([a-z]*\)", ctl_[a-z]*,.*/\1/p' "$TOP/ctl/main.c")
-expect_eq "the command table lists the 9 known commands (extractor works)" \
-	"init create list show edit delete rotate verifier verify" "$(echo $commands)"
+expect_eq "the command table lists the 11 known commands (extractor works)" \
+	"init create list show edit delete rotate prune audit verifier verify" "$(echo $commands)"
 for c in $commands; do
 	check "apikeyctl(8) SYNOPSIS shows '$c'" grep -Eq "^\.B apikeyctl $c( |\$)" <<<"$(section "$CTL_PAGE" SYNOPSIS)"
 	check "apikeyctl(8) COMMANDS describes '$c'" tagged "$CTL_PAGE" COMMANDS "$c"

@@ -133,6 +133,19 @@ if [ "${1-}" = --in-namespace ]; then
 	expect_contains "the installed stack refuses a deleted key" "auth=PAM_AUTH_ERR" "$OUT"
 	check "the module logged the login to /dev/log" grep -q "$PAM_LOG(pakpkg:auth): accepted key for user=\"$TUSER\"" "$R$T/syslog"
 
+	# --- the weekly audit: units installed, the timer enabled, the
+	# service's command runs as written (no systemd runs here)
+	check "the audit timer is enabled on installation" \
+		test -L "$R/etc/systemd/system/timers.target.wants/apikey-audit.timer"
+	run_cmd in_root systemd-analyze verify /lib/systemd/system/apikey-audit.service /lib/systemd/system/apikey-audit.timer
+	expect_eq "systemd-analyze verify accepts the audit units" "0:" "$RC:$ERR"
+	cmd=$(sed -n 's/^ExecStart=//p' "$R/lib/systemd/system/apikey-audit.service")
+	expect_eq "the audit service runs apikeyctl audit" "/usr/sbin/apikeyctl audit" "$cmd"
+	run_cmd in_root $cmd
+	expect_eq "... which audits the installed store (exit 1: the key never expires)" \
+		"1 $(in_root apikeyctl list --json | jq -r '.[0].id') $TUSER/pkg: never expires
+audit: 1 key, 1 with findings (no policy file at /etc/pam_apikey/policy.conf)" "$RC $OUT"
+
 	# --- the pam-auth-update profile, once enabled: key or password
 	run_cmd in_root pam-auth-update --enable apikey
 	expect_eq "pam-auth-update --enable apikey succeeds" "0" "$RC"
@@ -219,9 +232,14 @@ expect_eq "make install: module 0644 in pkg-config's PAM directory" "644 root ro
 for m in man8/pam_apikey.8 man8/apikeyctl.8 man8/apikey-helper.8 man1/apikey-askpass.1; do
 	expect_eq "make install: $m 0644" "644 root root" "$(mode_of "$D/usr/share/man/$m")"
 done
+expect_eq "make install: the audit service runs the installed apikeyctl" "ExecStart=/usr/sbin/apikeyctl audit" \
+	"$(grep ^ExecStart= "$D/usr/lib/systemd/system/apikey-audit.service")"
+check "make install: the audit timer" test -f "$D/usr/lib/systemd/system/apikey-audit.timer"
 expect_eq "make install: nothing group/world-writable" "" "$(find "$D" -perm /022 ! -type l)"
 expect_eq "make install: no store or pepper is installed" "" "$(find "$D" -path '*pam_apikey/*' -o -name 'keys.db*' -o -name pepper)"
 run_cmd make -s -C "$TOP" install DESTDIR="$WORK/destdir2" PREFIX=/opt/pak PAMDIR=/opt/pak/security
+expect_eq "make install: with PREFIX the audit service runs that apikeyctl" "ExecStart=/opt/pak/sbin/apikeyctl audit" \
+	"$(grep ^ExecStart= "$WORK/destdir2/opt/pak/lib/systemd/system/apikey-audit.service" 2>&1)"
 expect_eq "make install honours PREFIX and PAMDIR" "0 4755 644" \
 	"$RC $(stat -c %a "$WORK/destdir2/opt/pak/sbin/apikey-helper" "$WORK/destdir2/opt/pak/security/pam_apikey.so" 2>&1 | tr '\n' ' ' | sed 's/ $//')"
 run_cmd make -s -C "$TOP" uninstall DESTDIR="$D"
@@ -288,5 +306,9 @@ expect_eq "the .rpm owns the store directory 0700" "040700 root root" "$(field /
 expect_eq "the .rpm holds no store or pepper" "" "$(grep -E '/keys\.db|/pepper ' <<<"$dump")"
 expect_contains "the .rpm's %post runs apikeyctl init" "apikeyctl init" "$(rpm -qp --scripts "$RPM" 2>/dev/null)"
 expect_contains "the .rpm's %pre makes the verifier group" "groupadd -r apikey-verify" "$(rpm -qp --scripts "$RPM" 2>/dev/null)"
+for u in apikey-audit.service apikey-audit.timer; do
+	expect_eq "the .rpm holds $u 0644 root" "0100644 root root" "$(field /usr/lib/systemd/system/$u)"
+done
+expect_contains "the .rpm's %post presets the audit timer" "preset apikey-audit.timer" "$(rpm -qp --scripts "$RPM" 2>/dev/null)"
 expect_eq "the .deb and the .rpm have the same version" \
 	"$(dpkg-parsechangelog -l "$TOP/debian/changelog" -S Version)" "$(rpm -qp --qf '%{VERSION}' "$RPM" 2>/dev/null)"

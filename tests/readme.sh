@@ -10,6 +10,7 @@
 #   pak                             a .pak file (its key filled in)
 #   nginx location                  a location block for an nginx server
 #   apache location                 a <Location> block for Apache
+#   policy.conf                     a site policy file
 #   not-run REASON                  shown, not run here, and why
 # The servers' snippets go into a server of their own (listen on loopback,
 # a document root of the test's); their PAM service files are the README's.
@@ -271,6 +272,18 @@ run_apache_snippet() { # SNIPPET-DIR
 	sandbox_stop_servers
 }
 
+# a policy file as pasted: apikeyctl reads it (audit names it in its
+# summary), and holds a key to it
+run_policy_snippet() { # SNIPPET-DIR
+	src=$(cat "$1/source")
+	install -m 0644 "$1/body" /etc/pam_apikey/policy.conf
+	run_cmd apikeyctl audit
+	expect_contains "$src policy.conf: apikeyctl reads it as pasted" "(policy: /etc/pam_apikey/policy.conf)" "$OUT"
+	run_cmd apikeyctl create $USER_NAME --name policy-snippet --never-expire
+	expect_contains "$src policy.conf: and holds keys to it" "refused by the policy in /etc/pam_apikey/policy.conf" "$ERR"
+	rm /etc/pam_apikey/policy.conf
+}
+
 run_pam_snippets
 for d in "$SNIPS"/*; do
 	read -r kind rest <"$d/spec"
@@ -280,6 +293,7 @@ for d in "$SNIPS"/*; do
 	pak) run_pak_snippet "$d" ;;
 	nginx) run_nginx_snippet "$d" ;;
 	apache) run_apache_snippet "$d" ;;
+	policy.conf) run_policy_snippet "$d" ;;
 	not-run) check "$(cat "$d/source") is marked not run, with a reason" test -n "$rest"
 		echo "# not run: $(cat "$d/source"): $rest" ;;
 	*) not_ok "$(cat "$d/source"): unknown snippet kind '$kind'" ;;
