@@ -18,6 +18,7 @@ HELPER_PATH   ?= $(SBINDIR)/apikey-helper
 DB_PATH       ?= $(LOCALSTATEDIR)/lib/pam_apikey/keys.db
 PEPPER_PATH   ?= $(SYSCONFDIR)/pam_apikey/pepper
 POLICY_PATH   ?= $(SYSCONFDIR)/pam_apikey/policy.conf
+DAEMON_SOCKET ?= /run/pam_apikey/apikeyd.sock
 # the group whose members (a web server's workers) may have keys scoped to
 # their service checked (README: HTTP APIs)
 VERIFY_GROUP  ?= apikey-verify
@@ -48,6 +49,7 @@ ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -D_TIME_BITS=64 \
              -DAPIKEY_HELPER_PATH='"$(HELPER_PATH)"' \
              -DAPIKEY_DB_PATH='"$(DB_PATH)"' -DAPIKEY_PEPPER_PATH='"$(PEPPER_PATH)"' \
              -DAPIKEY_POLICY_PATH='"$(POLICY_PATH)"' \
+             -DAPIKEY_DAEMON_SOCKET='"$(DAEMON_SOCKET)"' \
              -DAPIKEY_VERIFY_GROUP='"$(VERIFY_GROUP)"'
 
 # pkg-config's answer for the packages named; a missing one stops the build

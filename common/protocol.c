@@ -142,6 +142,39 @@ bool response_decode(const char *buf, size_t len, struct response *resp)
 	return decode_fields(fields, 3, NULL, buf, len);
 }
 
+size_t answer_encode(int status, const struct response *resp, char *buf,
+		     size_t buflen)
+{
+	size_t len;
+
+	if (buflen < 2 || status < 0 || status > 255)
+		return 0;
+	buf[0] = (char)status;
+	len = response_encode(resp, buf + 1, buflen - 1);
+	return len > 0 ? len + 1 : 0;
+}
+
+static bool known_status(int status)
+{
+	switch (status) {
+	case HELPER_OK:
+	case HELPER_REFUSED:
+	case HELPER_USER_UNKNOWN:
+	case HELPER_SYSTEM_ERROR:
+	case HELPER_BAD_REQUEST: return true;
+	}
+	return false;
+}
+
+bool answer_decode(const char *buf, size_t len, int *status,
+		   struct response *resp)
+{
+	if (len < 1 || !known_status((unsigned char)buf[0]))
+		return false;
+	*status = (unsigned char)buf[0];
+	return response_decode(buf + 1, len - 1, resp);
+}
+
 bool service_name_valid(const char *name)
 {
 	static const char allowed[] = "abcdefghijklmnopqrstuvwxyz"

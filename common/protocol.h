@@ -13,6 +13,10 @@
  * the key name and its expiry in Unix seconds (both empty until the secret
  * matched; the expiry also when the key never expires).  It feeds the
  * module's log line and expiry warning; the exit status alone decides.
+ *
+ * apikeyd speaks the same over its unix socket: the module writes the
+ * request and shuts its side down; the daemon answers with one byte, the
+ * status the helper would exit with, then the response, and closes.
  */
 #ifndef APIKEY_PROTOCOL_H
 #define APIKEY_PROTOCOL_H
@@ -81,5 +85,14 @@ bool request_decode(const char *buf, size_t len, struct request *req);
 
 size_t response_encode(const struct response *resp, char *buf, size_t buflen);
 bool response_decode(const char *buf, size_t len, struct response *resp);
+
+/* apikeyd's answer: the status byte, then the response. */
+#define ANSWER_MAX (1 + RESP_MAX)
+size_t answer_encode(int status, const struct response *resp, char *buf,
+		     size_t buflen);
+/* False unless the status is one of enum helper_status and the response
+ * decodes. */
+bool answer_decode(const char *buf, size_t len, int *status,
+		   struct response *resp);
 
 #endif

@@ -41,11 +41,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "caller.h"
 #include "logquote.h"
 #include "protocol.h"
 #include "root.h"
 #include "secret.h"
+#include "serve.h"
 #include "store.h"
 #include "track.h"
 #include "verify.h"
@@ -154,77 +154,48 @@ static bool read_request(struct request *req)
 }
 
 /* What the module hears (caller_response). */
-static void respond(const struct verify_result *res, const struct caller *c)
+static void respond(const struct response *resp)
 {
-	struct response resp;
 	char buf[RESP_MAX];
-	size_t len;
+	size_t len = response_encode(resp, buf, sizeof buf);
 
-	caller_response(c, res, &resp);
-	len = response_encode(&resp, buf, sizeof buf);
 	if (len > 0 && write(STDOUT_FILENO, buf, len) < 0)
 		syslog(LOG_DEBUG, "module went away before the response");
 }
 
-/* Opens the store, decides, closes the store; false when the store could
- * not be read at all. */
-static bool verify_request(const char *db, const struct request *req,
-			   const struct caller *c, struct verify_result *res)
+/* The store and, for an authentication, the pepper; on failure b->store
+ * is NULL and err says why. */
+static void open_backing(const char *db, const struct request *req,
+			 struct backing *b, char *err, size_t errlen)
 {
-	unsigned char pepper[PEPPER_LEN];
-	char *err = res->reason;
-	size_t errlen = sizeof res->reason;
-	struct store *s = store_open(db, STORE_READ, err, errlen);
-	time_t now = time(NULL);
-
-	if (s == NULL ||
-	    (req->op == REQ_OP_AUTH &&
-	     !pepper_load(APIKEY_PEPPER_PATH, pepper, err, errlen))) {
-		res->verdict = VERDICT_SYSTEM_ERROR;
-		store_close(s);
-		return false;
+	b->unavailable = err;
+	b->store = store_open(db, STORE_READ, err, errlen);
+	if (b->store != NULL && req->op == REQ_OP_AUTH &&
+	    !pepper_load(APIKEY_PEPPER_PATH, (unsigned char *)b->pepper, err,
+			 errlen)) {
+		store_close(b->store);
+		b->store = NULL;
 	}
-	if (req->op == REQ_OP_AUTH)
-		verify_key(s, pepper, req, c->scope, now, res);
-	else
-		verify_account(s, req, c->scope, now, res);
-	secret_wipe(pepper, sizeof pepper);
-	store_close(s);
-	return true;
-}
-
-/* A key (or key id) that cannot be one is refused before the store is
- * opened: no request that is bound to fail takes a store lock. */
-static bool key_well_formed(const struct request *req)
-{
-	if (req->op == REQ_OP_AUTH)
-		return key_parse(req->key, strlen(req->key), NULL);
-	return strlen(req->key) == KEY_ID_LEN &&
-	       base62_string(req->key, KEY_ID_LEN);
 }
 
 /* As root: decides, answers, and hands the outcome to the tracking child. */
 static int serve(struct request *req, const struct caller *c,
 		 const struct tracker *tracker)
 {
-	static struct verify_result res = {.verdict = VERDICT_SYSTEM_ERROR};
-	const char *db = req->db[0] != '\0' ? req->db : APIKEY_DB_PATH;
-	char reason[LOG_QUOTED_SIZE(REASON_MAX)], key_id[KEY_ID_LEN + 1];
-	bool store_read = false;
+	static struct served out;
+	unsigned char pepper[PEPPER_LEN];
+	char err[512];
+	struct backing b = {NULL, pepper, "libsodium could not start"};
 
-	/* the public id of the key asked about (a whole key, or an id) */
-	snprintf(key_id, sizeof key_id, "%s",
-		 req->key + (req->op == REQ_OP_AUTH ? KEY_PREFIX_LEN : 0));
 	if (secret_init())
-		store_read = verify_request(db, req, c, &res);
-	secret_wipe(req->key, sizeof req->key);
-	if (res.verdict == VERDICT_SYSTEM_ERROR)
-		syslog(LOG_ERR, "store error: %s",
-		       log_quote(res.reason, reason, sizeof reason));
-	caller_log_check(c, req, key_id, &res); /* before the answer */
-	respond(&res, c);
-	track_finish(tracker, req, &res, store_read);
-	return caller_status(c, res.verdict);
+		open_backing(req->db[0] != '\0' ? req->db : APIKEY_DB_PATH, req,
+			     &b, err, sizeof err);
+	serve_decide(&b, req, c, &out);
+	secret_wipe(pepper, sizeof pepper);
+	store_close(b.store);
+	respond(&out.response);
+	track_finish(tracker, &out.outcome);
+	return out.status;
 }
 
 int main(int argc, char **argv)
@@ -235,13 +206,13 @@ int main(int argc, char **argv)
 	int status = HELPER_BAD_REQUEST;
 
 	hygiene(argc, argv);
-	caller_identify(&caller);
+	caller_identify_self(&caller);
 	if (!read_request(&req)) {
 		syslog(LOG_ERR,
 		       "refused: malformed or missing request from "
 		       "uid %u",
 		       (unsigned)caller.uid);
-	} else if (!caller_allowed(&caller, &req) || !key_well_formed(&req)) {
+	} else if (!serve_admissible(&caller, &req)) {
 		status = HELPER_REFUSED;
 	} else {
 		const char *db = req.db[0] != '\0' ? req.db : APIKEY_DB_PATH;

@@ -32,47 +32,21 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "logquote.h"
+#include "outcome.h"
 #include "root.h"
 #include "store.h"
 
-/* What the helper hands its child: this same program, over a pipe. */
-struct outcome {
-	bool record; /* an authentication whose store could be read */
-	bool matched, accepted;
-	char id[KEY_ID_LEN + 1];
-	char reason[REASON_MAX + 1];
-	time_t now;
-};
-
-static void not_recorded(const char *id, const char *why)
-{
-	char quoted[LOG_QUOTED_SIZE(512)];
-
-	syslog(LOG_WARNING, "could not record use of key %s: %s",
-	       id[0] != '\0' ? id : "(none matched)",
-	       log_quote(why, quoted, sizeof quoted));
-}
-
-/* One UPDATE of one row, whatever the outcome. */
-static void record(const char *db, const char *rhost, const struct outcome *o)
+/* One row, whatever the outcome (outcome.c decides which). */
+static void record(const char *db, const struct outcome *o)
 {
 	char err[512];
 	struct store *s = store_open(db, STORE_TRACK, err, sizeof err);
-	enum store_result r;
 
 	if (s == NULL) {
-		not_recorded(o->id, err);
+		outcome_not_recorded(o->id, err);
 		return;
 	}
-	if (!o->matched)
-		r = store_record_unmatched(s, o->now);
-	else if (o->accepted)
-		r = store_record_use(s, o->id, o->now, rhost);
-	else
-		r = store_record_denial(s, o->id, o->now, rhost, o->reason);
-	if (r == STORE_ERROR)
-		not_recorded(o->id, store_error(s));
+	outcome_record(s, o);
 	store_close(s);
 }
 
@@ -114,12 +88,11 @@ static void child(int fd, const char *db, struct request *req)
 {
 	struct timespec settle = {0, 100 * 1000 * 1000};
 	struct outcome o;
-	char rhost[sizeof req->rhost], path[sizeof req->db];
+	char path[sizeof req->db];
 
 	memset(req->key, 0, sizeof req->key);
 	release_caller();
 	alarm(HELPER_MAX_SECONDS);
-	memcpy(rhost, req->rhost, sizeof rhost);
 	snprintf(path, sizeof path, "%s", db);
 	if (!await_outcome(fd, &o) || !o.record)
 		_exit(0);
@@ -127,7 +100,7 @@ static void child(int fd, const char *db, struct request *req)
 	 * competes for the CPU with what the caller times */
 	nanosleep(&settle, NULL);
 	become_root();
-	record(path, rhost, &o);
+	record(path, &o);
 	_exit(0);
 }
 
@@ -155,24 +128,10 @@ void track_start(struct tracker *t, const char *db, struct request *req,
 		t->fd = fds[1];
 }
 
-void track_finish(const struct tracker *t, const struct request *req,
-		  const struct verify_result *res, bool store_read)
+void track_finish(const struct tracker *t, const struct outcome *o)
 {
-	struct outcome o;
-
-	if (t->pid < 0) {
-		not_recorded(res->secret_matched ? res->rec.id : "",
-			     "no process for it");
-		return;
-	}
-	memset(&o, 0, sizeof o);
-	o.record = store_read && req->op == REQ_OP_AUTH;
-	o.matched = res->secret_matched;
-	o.accepted = res->verdict == VERDICT_ACCEPT;
-	o.now = time(NULL);
-	if (o.matched)
-		memcpy(o.id, res->rec.id, sizeof o.id);
-	snprintf(o.reason, sizeof o.reason, "%s", res->reason);
-	if (write(t->fd, &o, sizeof o) != (ssize_t)sizeof o)
-		not_recorded(o.id, "the tracking child went away");
+	if (t->pid < 0)
+		outcome_not_recorded(o->id, "no process for it");
+	else if (write(t->fd, o, sizeof *o) != (ssize_t)sizeof *o)
+		outcome_not_recorded(o->id, "the tracking child went away");
 }

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "outcome.h"
 #include "protocol.h"
 #include "verify.h"
 
@@ -25,9 +26,7 @@ struct tracker {
 void track_start(struct tracker *t, const char *db, struct request *req,
 		 uid_t caller);
 
-/* After the answer: hands the outcome of the verification in res to the
- * child (nothing is recorded when the store could not be read). */
-void track_finish(const struct tracker *t, const struct request *req,
-		  const struct verify_result *res, bool store_read);
+/* After the answer: hands the row to write (outcome.h) to the child. */
+void track_finish(const struct tracker *t, const struct outcome *o);
 
 #endif

@@ -50,6 +50,11 @@ static void parse_one(pam_handle_t *pamh, const char *arg,
 		opts->helper = value;
 	else if ((value = option_value(arg, "db")) != NULL && value[0] == '/')
 		opts->db = value;
+	else if ((value = option_value(arg, "daemon")) != NULL &&
+		 value[0] == '/' && strlen(value) <= DAEMON_PATH_MAX)
+		opts->daemon = value;
+	else if (strcmp(arg, "nodaemon") == 0)
+		opts->daemon = "";
 	else if ((value = option_value(arg, "timeout")) != NULL)
 		opts->timeout_seconds =
 		    parse_number(pamh, arg, value, 1, MAX_TIMEOUT_SECONDS,
@@ -66,6 +71,7 @@ void parse_options(pam_handle_t *pamh, int argc, const char **argv,
 		   struct module_options *opts)
 {
 	opts->helper = APIKEY_HELPER_PATH;
+	opts->daemon = APIKEY_DAEMON_SOCKET;
 	opts->db = "";
 	opts->debug = false;
 	opts->nodelay = false;
@@ -73,4 +79,7 @@ void parse_options(pam_handle_t *pamh, int argc, const char **argv,
 	opts->warn_days = DEFAULT_WARN_DAYS;
 	for (int i = 0; i < argc; i++)
 		parse_one(pamh, argv[i], opts);
+	/* apikeyd serves its own store only: another store is the helper's */
+	if (opts->db[0] != '\0')
+		opts->daemon = "";
 }

@@ -11,8 +11,12 @@
 #define MAX_WARN_DAYS		3650
 #define MAX_TIMEOUT_SECONDS	60
 
+/* sun_path's size, less its NUL */
+#define DAEMON_PATH_MAX 107
+
 struct module_options {
 	const char *helper; /* absolute path of apikey-helper */
+	const char *daemon; /* apikeyd's socket; "" with nodaemon (and db=) */
 	const char *db;	    /* store override, forwarded; the helper honours
 			       it for root callers only */
 	bool debug;

@@ -3,9 +3,10 @@
  * pam_apikey.so: an API key as the password of any pam.d service.
  *
  * Thin on purpose: it collects user, rhost, service and password, ignores
- * passwords not shaped like a key without any I/O, and asks the setuid
- * helper for everything else.  It links libpam (and zlib's crc32) only:
- * the store and its secrets stay out of the process that hosts PAM.
+ * passwords not shaped like a key without any I/O, and asks apikeyd (when
+ * it runs) or the setuid helper for everything else.  It links libpam (and
+ * zlib's crc32) only: the store and its secrets stay out of the process that
+ * hosts PAM.
  *
  * MUST rules kept here:
  * - a system error never yields PAM_SUCCESS or PAM_IGNORE (pam-u2f
@@ -24,6 +25,7 @@
 #include <syslog.h>
 
 #include "announce.h"
+#include "daemon.h"
 #include "keyfmt.h"
 #include "log.h"
 #include "logquote.h"
@@ -92,9 +94,9 @@ static void log_outcome(pam_handle_t *pamh, const struct login *login,
 			   q.user, key_id, name, q.rhost);
 	else if (out->status == HELPER_DIED)
 		module_log(pamh, LOG_ERR,
-			   "helper failed (missing, crashed or timed out); "
-			   "user=%s key_id=%s rhost=%s",
-			   q.user, key_id, q.rhost);
+			   "%s failed (missing, crashed, timed out or not "
+			   "root's); user=%s key_id=%s rhost=%s",
+			   out->via, q.user, key_id, q.rhost);
 	else
 		module_log(pamh, LOG_NOTICE,
 			   "authentication failure; user=%s key_id=%s "
@@ -152,7 +154,11 @@ static int ask_helper(pam_handle_t *pamh, const struct module_options *opts,
 			   q.user, key_id, q.rhost);
 		return PAM_AUTH_ERR;
 	}
-	run_helper(pamh, opts->helper, buf, len, opts->timeout_seconds, out);
+	if (opts->daemon[0] == '\0' ||
+	    ask_daemon(pamh, opts->daemon, buf, len, opts->timeout_seconds,
+		       out) == DAEMON_ABSENT)
+		run_helper(pamh, opts->helper, buf, len, opts->timeout_seconds,
+			   out);
 	explicit_bzero(buf, sizeof buf);
 	log_outcome(pamh, login, key_id, out);
 	return status_to_pam(out->status);

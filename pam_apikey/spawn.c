@@ -183,6 +183,7 @@ void run_helper(pam_handle_t *pamh, const char *helper, const char *request,
 
 	memset(out, 0, sizeof *out);
 	out->status = HELPER_DIED;
+	out->via = "helper";
 	if (!request_pipe(request, request_len, req))
 		return;
 	if (!high_pipe(resp)) {

@@ -13,7 +13,8 @@
 #define HELPER_DIED (-1) /* killed, crashed, timed out or could not run */
 
 struct helper_outcome {
-	int status; /* the helper's exit status, or HELPER_DIED */
+	const char *via; /* "helper" or "apikeyd", for the log */
+	int status;	 /* the helper's exit status, or HELPER_DIED */
 	bool has_response;
 	struct response response;
 };

@@ -11,33 +11,40 @@
 
 #include "logquote.h"
 
-/* The real gid or one of the supplementary groups is the verifier group's. */
-static bool in_verifier_group(void)
+/* The gid or one of the supplementary groups is the verifier group's. */
+static bool in_verifier_group(gid_t gid, const gid_t *groups, size_t count)
 {
 	struct group *gr = getgrnam(APIKEY_VERIFY_GROUP);
-	int count = getgroups(0, NULL);
-	gid_t *groups;
 	bool member = false;
 
 	if (gr == NULL)
 		return false;
-	if (getgid() == gr->gr_gid)
-		return true;
-	if (count <= 0 ||
-	    (groups = calloc((size_t)count, sizeof *groups)) == NULL)
-		return false;
-	count = getgroups(count, groups);
-	for (int i = 0; i < count; i++)
+	member = gid == gr->gr_gid;
+	for (size_t i = 0; i < count; i++)
 		member = member || groups[i] == gr->gr_gid;
-	free(groups);
 	return member;
 }
 
-void caller_identify(struct caller *c)
+void caller_identify(struct caller *c, uid_t uid, gid_t gid,
+		     const gid_t *groups, size_t count)
 {
-	c->uid = getuid();
-	c->verifier = c->uid != 0 && in_verifier_group();
-	c->scope = c->uid == 0 ? SCOPE_ANY_USER : SCOPE_OWN_ACCOUNT;
+	c->uid = uid;
+	c->verifier = uid != 0 && in_verifier_group(gid, groups, count);
+	c->scope = uid == 0 ? SCOPE_ANY_USER : SCOPE_OWN_ACCOUNT;
+}
+
+void caller_identify_self(struct caller *c)
+{
+	int count = getgroups(0, NULL);
+	gid_t *groups =
+	    count > 0 ? calloc((size_t)count, sizeof *groups) : NULL;
+
+	if (groups != NULL)
+		count = getgroups(count, groups);
+	/* no groups read: the verifier group cannot be one of them */
+	caller_identify(c, getuid(), getgid(), groups,
+			groups != NULL && count > 0 ? (size_t)count : 0);
+	free(groups);
 }
 
 static bool own_account(uid_t uid, const char *user)

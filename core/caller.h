@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * Who asks the helper, and what it may ask.  Read from the process's own
- * credentials, before the helper drops them:
+ * Who asks the helper or apikeyd, and what it may ask.  Read from the
+ * helper's own credentials before it drops them, or from apikeyd's peer's
+ * credentials as the kernel gives them:
  * - root may ask about any account, and may choose the store;
  * - a member of the verifier group (APIKEY_VERIFY_GROUP, "apikey-verify"),
  *   a web server's workers, may ask about any account, its own included,
@@ -31,8 +32,14 @@ struct caller {
 	enum verify_scope scope;
 };
 
-/* From the real uid and the groups the process was started with. */
-void caller_identify(struct caller *c);
+/* From a caller's uid, gid and supplementary groups (apikeyd: its peer's
+ * credentials from the kernel). */
+void caller_identify(struct caller *c, uid_t uid, gid_t gid,
+		     const gid_t *groups, size_t count);
+
+/* From this process's real uid and the groups it was started with (the
+ * setuid helper). */
+void caller_identify_self(struct caller *c);
 
 /* Sets c->scope for req; false (logged) when the caller may not ask this
  * at all. */
