@@ -60,6 +60,7 @@ pkg = $(foreach p,$(1),$(if $(shell pkg-config --exists $(p) && echo yes),,\
 # libcidr and libunistring ship no .pc file
 CORE_LIBS   = $(call pkg,libsodium sqlite3 zlib,--libs) -lcidr
 ADMIN_LIBS  = $(CORE_LIBS) -lunistring
+DAEMON_LIBS = $(CORE_LIBS) $(call pkg,libsystemd,--libs) 
 MODULE_LIBS = $(call pkg,pam zlib,--libs)
 CLIENT_LIBS = $(call pkg,zlib,--libs)
 
@@ -70,6 +71,7 @@ INC_askpass    := -Icommon
 INC_common     := -Icommon
 INC_core       := -Icommon -Icore
 INC_helper     := -Icommon -Icore
+INC_daemon     := -Icommon -Icore -Idaemon
 INC_ctl        := -Icommon -Icore -Ictl
 INC_tests      := -Icommon -Icore -Ictl
 INC_bench      := -Icommon -Icore -Ipam_apikey
@@ -77,6 +79,7 @@ PKG_CFLAGS_pam_apikey = $(call pkg,pam zlib,--cflags)
 PKG_CFLAGS_common     = $(call pkg,zlib,--cflags)
 PKG_CFLAGS_core       = $(call pkg,libsodium sqlite3 zlib,--cflags)
 PKG_CFLAGS_helper     = $(PKG_CFLAGS_core)
+PKG_CFLAGS_daemon     = $(PKG_CFLAGS_core) $(call pkg,libsystemd,--cflags) 
 PKG_CFLAGS_ctl        = $(PKG_CFLAGS_core)
 PKG_CFLAGS_tests      = $(call pkg,pam libsodium sqlite3 zlib,--cflags)
 PKG_CFLAGS_bench      = $(PKG_CFLAGS_tests)
@@ -86,6 +89,7 @@ folder = $(firstword $(subst /, ,$(1)))
 COMMON_SRC := $(wildcard common/*.c)
 CORE_SRC   := $(wildcard core/*.c)
 HELPER_SRC := $(wildcard helper/*.c)
+DAEMON_SRC := $(wildcard daemon/*.c)
 CTL_SRC    := $(wildcard ctl/*.c)
 MODULE_SRC := $(wildcard pam_apikey/*.c)
 SCHEMA     := $(sort $(wildcard schema/[0-9]*.sql))
@@ -93,10 +97,12 @@ SCHEMA     := $(sort $(wildcard schema/[0-9]*.sql))
 COMMON_LIB     := $(B)/libcommon.a
 COMMON_PIC_LIB := $(B)/pic/libcommon.a
 CORE_LIB       := $(B)/libcore.a
-PROGRAMS := $(B)/apikey-helper $(B)/apikeyctl $(B)/apikey-askpass $(B)/pam_apikey.so
+PROGRAMS := $(B)/apikey-helper $(B)/apikeyd $(B)/apikeyctl $(B)/apikey-askpass \
+            $(B)/pam_apikey.so
 TEST_BINS = $(B)/unit-tests $(B)/pam-test $(B)/log-listen $(B)/testtool \
              $(B)/libfault.so $(FUZZ_TARGETS:%=$(B)/replay-%)
-MANPAGES := pam_apikey/pam_apikey.8 helper/apikey-helper.8 ctl/apikeyctl.8 \
+MANPAGES := pam_apikey/pam_apikey.8 helper/apikey-helper.8 daemon/apikeyd.8 \
+            ctl/apikeyctl.8 \
             askpass/apikey-askpass.1
 
 .PHONY: all check check-sanitize check-valgrind demo deps install uninstall \
@@ -131,6 +137,10 @@ $(CORE_LIB): $(CORE_SRC:%.c=$(B)/%.o) $(B)/schema.o
 # the setuid helper: no admin code, no exec
 $(B)/apikey-helper: $(HELPER_SRC:%.c=$(B)/%.o) $(SANITIZE_OBJ) $(CORE_LIB) $(COMMON_LIB)
 	@echo "  LD $@"; $(CC) $(ALL_CFLAGS) -pie $(LDHARDEN) $^ $(CORE_LIBS) -o $@
+
+# the daemon: the helper's decisions, a socket, a writer thread
+$(B)/apikeyd: $(DAEMON_SRC:%.c=$(B)/%.o) $(SANITIZE_OBJ) $(CORE_LIB) $(COMMON_LIB)
+	@echo "  LD $@"; $(CC) $(ALL_CFLAGS) -pie $(LDHARDEN) $^ $(DAEMON_LIBS) -o $@
 
 $(B)/apikeyctl: $(CTL_SRC:%.c=$(B)/%.o) $(CORE_LIB) $(COMMON_LIB)
 	@echo "  LD $@"; $(CC) $(ALL_CFLAGS) -pie $(LDHARDEN) $^ $(ADMIN_LIBS) -o $@

@@ -5,7 +5,7 @@
 # Extra package names given as arguments are checked too (bench/deps.sh).
 set -eu
 
-PACKAGES="build-essential pkg-config libpam0g-dev libsodium-dev libsqlite3-dev
+PACKAGES="build-essential pkg-config libpam0g-dev libsodium-dev libsqlite3-dev libsystemd-dev
 libcidr-dev libunistring-dev zlib1g-dev sqlite3 jq util-linux pamtester openssh-server
 openssh-client sshpass clang-format clang libclang-rt-14-dev valgrind
 debhelper lintian rpm man-db nginx-light libnginx-mod-http-auth-pam apache2

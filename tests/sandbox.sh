@@ -10,13 +10,14 @@
 
 STORE_DIR=/var/lib/pam_apikey
 PEPPER_DIR=/etc/pam_apikey
+DAEMON_DIR=/run/pam_apikey
 
 # Runs the calling script again inside a private mount namespace and
 # returns its status.  The mount points must exist on the host; any this
 # creates (empty) are removed after.
 sandbox_run() {
 	made=""
-	for d in "$STORE_DIR" "$PEPPER_DIR"; do
+	for d in "$STORE_DIR" "$PEPPER_DIR" "$DAEMON_DIR"; do
 		if [ ! -d "$d" ]; then mkdir -m 0700 "$d" && made="$made $d"; fi
 	done
 	PAM_APIKEY_SANDBOX=1 unshare -m --propagation private bash "$0" "$@"
@@ -71,23 +72,56 @@ sandbox_setup() {
 	mkdir -m 0755 "$BIN"
 	install -m 4755 -o root "$BUILD/apikey-helper" "$BIN/apikey-helper"
 	install -m 0644 "$BUILD/pam_apikey.so" "$BIN/pam_apikey.so"
-	for t in apikeyctl apikey-askpass pam-test log-listen testtool; do
+	for t in apikeyctl apikeyd apikey-askpass pam-test log-listen testtool; do
 		install -m 0755 "$BUILD/$t" "$BIN/$t"
 	done
 	mkdir -m 0700 "$WORK/store" "$WORK/pepper"
 	mount --bind "$WORK/store" "$STORE_DIR"
 	mount --bind "$WORK/pepper" "$PEPPER_DIR"
+	# never the host's apikeyd: this one's socket, or none
+	mkdir -m 0755 "$WORK/daemon"
+	mount --bind "$WORK/daemon" "$DAEMON_DIR"
 	DB=$STORE_DIR/keys.db
 	CTL=$BIN/apikeyctl
 	$CTL init >/dev/null 2>&1
 	mkdir -m 0755 "$WORK/pam.d"
 	sandbox_log
 	TEST_USERS=""
+	[ -n "${APIKEY_TEST_DAEMON-}" ] && sandbox_apikeyd
+}
+
+# sandbox_apikeyd: apikeyd serving this sandbox's store on the default
+# socket (the module asks it before the helper); APIKEY_TEST_DAEMON=1
+# starts it for a whole suite (tests/run.sh runs the login suites so too)
+sandbox_apikeyd() {
+	"$BIN/apikeyd" 2>>"$WORK/apikeyd.err" &
+	DAEMON_PID=$!
+	for _ in $(seq 100); do
+		[ -S "$DAEMON_DIR/apikeyd.sock" ] && return 0
+		kill -0 "$DAEMON_PID" 2>/dev/null || break
+		sleep 0.02
+	done
+	not_ok "apikeyd starts" "$(cat "$WORK/apikeyd.err")"
+	return 1
+}
+
+sandbox_stop_apikeyd() {
+	[ -n "${DAEMON_PID-}" ] || return 0
+	kill "$DAEMON_PID" 2>/dev/null
+	wait "$DAEMON_PID" 2>/dev/null
+	# a suite run for apikeyd must have been served by it
+	if [ -n "${APIKEY_TEST_DAEMON-}" ]; then
+		check "apikeyd served this suite's logins" grep -Eq \
+			"apikeyd\\[$DAEMON_PID\\]: stopping after [1-9][0-9]* requests" \
+			<<<"$(syslog_text)"
+	fi
+	DAEMON_PID=""
 }
 
 sandbox_cleanup() {
 	sandbox_stop_servers
 	sandbox_stop_sshd
+	sandbox_stop_apikeyd
 	settle # the last tracking children still write to the store
 	# userdel rewrites /etc/group: never while a test's copy is bound over it
 	mountpoint -q /etc/group && umount /etc/group
@@ -122,6 +156,8 @@ sandbox_login_users() {
 # it, root-helper), so the tracking rows that helpers write after
 # answering (helper/track.c) are in the store
 settle() {
+	# apikeyd writes what gathered for 20 ms, in one transaction
+	[ -n "${DAEMON_PID-}" ] && sleep 0.2
 	for _ in $(seq 100); do
 		pgrep -x apikey-helper >/dev/null || pgrep -x root-helper >/dev/null || return 0
 		sleep 0.05
@@ -210,7 +246,8 @@ sandbox_pamd() {
 sandbox_run_log() {
 	mountpoint -q /run && [ -d /run/sshd ] && return 0
 	mount -t tmpfs -o mode=0755 tmpfs /run
-	mkdir -m 0755 /run/sshd
+	mkdir -m 0755 /run/sshd "$DAEMON_DIR"
+	mount --bind "$WORK/daemon" "$DAEMON_DIR"
 	mount -t tmpfs -o mode=0755 tmpfs /var/log
 }
 

@@ -1,0 +1,335 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#include "server.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "serve.h"
+
+struct conn {
+	int fd; /* -1: a free slot */
+	uid_t uid;
+	gid_t gid;
+	size_t len;
+	long long deadline;
+	struct conn *prev, *next; /* the open ones, oldest first */
+	char buf[REQ_MAX + 1];	  /* one more than a request may hold */
+};
+
+struct uid_count {
+	uid_t uid;
+	int count;
+};
+
+struct server {
+	int epfd, listen_fd, signal_fd;
+	bool draining;
+	long long drain_deadline;
+	struct source *src;
+	struct queue *q;
+	struct conn conns[MAX_CONNS];
+	struct conn *free_slots[MAX_CONNS];
+	size_t free_count;
+	struct conn *oldest, *newest;
+	size_t open;
+	struct uid_count uids[MAX_CONNS];
+	size_t uid_count;
+	struct served served; /* the request being served */
+	unsigned long requests;
+};
+
+/* epoll's tags for the two descriptors that are not connections */
+static char listen_tag, signal_tag;
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- how many connections each uid holds ------------------------------ */
+
+static bool uid_take(struct server *sv, uid_t uid)
+{
+	for (size_t i = 0; i < sv->uid_count; i++) {
+		if (sv->uids[i].uid != uid)
+			continue;
+		if (sv->uids[i].count >= CONNS_PER_UID)
+			return false;
+		sv->uids[i].count++;
+		return true;
+	}
+	sv->uids[sv->uid_count++] = (struct uid_count){uid, 1};
+	return true;
+}
+
+static void uid_give(struct server *sv, uid_t uid)
+{
+	for (size_t i = 0; i < sv->uid_count; i++) {
+		if (sv->uids[i].uid != uid)
+			continue;
+		if (--sv->uids[i].count == 0)
+			sv->uids[i] = sv->uids[--sv->uid_count];
+		return;
+	}
+}
+
+/* ---- connections --------------------------------------------------------- */
+
+static void close_conn(struct server *sv, struct conn *c)
+{
+	epoll_ctl(sv->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	close(c->fd);
+	explicit_bzero(c->buf, c->len);
+	c->fd = -1;
+	uid_give(sv, c->uid);
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		sv->oldest = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	else
+		sv->newest = c->prev;
+	sv->free_slots[sv->free_count++] = c;
+	sv->open--;
+}
+
+/* A new connection, or false when its uid (or everyone) holds too many. */
+static bool open_conn(struct server *sv, int fd, const struct ucred *cred)
+{
+	struct epoll_event ev = {.events = EPOLLIN};
+	struct conn *c;
+
+	if (sv->free_count == 0 || !uid_take(sv, cred->uid))
+		return false;
+	c = sv->free_slots[--sv->free_count];
+	c->fd = fd;
+	c->uid = cred->uid;
+	c->gid = cred->gid;
+	c->len = 0;
+	c->deadline = now_ms() + REQUEST_DEADLINE_MS;
+	c->next = NULL;
+	c->prev = sv->newest;
+	if (sv->newest != NULL)
+		sv->newest->next = c;
+	else
+		sv->oldest = c;
+	sv->newest = c;
+	sv->open++;
+	ev.data.ptr = c;
+	if (epoll_ctl(sv->epfd, EPOLL_CTL_ADD, fd, &ev) == 0)
+		return true;
+	close_conn(sv, c); /* closes fd too */
+	return true;
+}
+
+static void accept_all(struct server *sv)
+{
+	for (;;) {
+		int fd = accept4(sv->listen_fd, NULL, NULL,
+				 SOCK_NONBLOCK | SOCK_CLOEXEC);
+		struct ucred cred;
+		socklen_t len = sizeof cred;
+
+		if (fd < 0 && errno == EINTR)
+			continue;
+		if (fd < 0) {
+			if (errno != EAGAIN && errno != ECONNABORTED)
+				syslog(LOG_WARNING, "accept: %m");
+			return;
+		}
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 ||
+		    len != sizeof cred || !open_conn(sv, fd, &cred))
+			close(fd); /* unread: the module asks the helper */
+	}
+}
+
+/* The peer's supplementary groups as the kernel keeps them. */
+static size_t peer_groups(int fd, gid_t *groups, size_t cap)
+{
+	socklen_t len = (socklen_t)(cap * sizeof *groups);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) != 0)
+		return 0; /* fewer rights, never more */
+	return len / sizeof *groups;
+}
+
+static void answer(int fd, int status, const struct response *resp)
+{
+	char buf[ANSWER_MAX];
+	size_t len = answer_encode(status, resp, buf, sizeof buf);
+
+	if (len == 0 ||
+	    send(fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)len)
+		syslog(LOG_DEBUG, "a client went away before its answer");
+}
+
+/* The whole request is in: decide and answer it. */
+static void serve_conn(struct server *sv, struct conn *c)
+{
+	static const struct response none;
+	static gid_t groups[NGROUPS_MAX];
+	static struct request req;
+	struct caller caller;
+	struct backing b;
+
+	sv->requests++;
+	if (!request_decode(c->buf, c->len, &req)) {
+		syslog(LOG_ERR, "refused: malformed request from uid %u",
+		       (unsigned)c->uid);
+		answer(c->fd, HELPER_BAD_REQUEST, &none);
+		return;
+	}
+	caller_identify(&caller, c->uid, c->gid, groups,
+			peer_groups(c->fd, groups, NGROUPS_MAX));
+	if (!serve_admissible(&caller, &req)) {
+		answer(c->fd, HELPER_REFUSED, &none);
+	} else {
+		source_refresh(sv->src, &b);
+		serve_decide(&b, &req, &caller, &sv->served);
+		answer(c->fd, sv->served.status, &sv->served.response);
+		queue_push(sv->q, &sv->served.outcome);
+	}
+	explicit_bzero(&req, sizeof req);
+}
+
+static void on_readable(struct server *sv, struct conn *c)
+{
+	for (;;) {
+		ssize_t n =
+		    read(c->fd, c->buf + c->len, sizeof c->buf - c->len);
+
+		if (n > 0) {
+			c->len += (size_t)n;
+			if (c->len <= REQ_MAX)
+				continue;
+			syslog(LOG_ERR,
+			       "refused: a request over %zu bytes "
+			       "from uid %u",
+			       (size_t)REQ_MAX, (unsigned)c->uid);
+			answer(c->fd, HELPER_BAD_REQUEST,
+			       &(const struct response){0});
+		} else if (n == 0) {
+			serve_conn(sv, c);
+		} else if (errno == EINTR) {
+			continue;
+		} else if (errno == EAGAIN) {
+			return;
+		}
+		close_conn(sv, c);
+		return;
+	}
+}
+
+/* Connections past their deadline are closed unanswered. */
+static void expire(struct server *sv, long long now)
+{
+	while (sv->oldest != NULL && sv->oldest->deadline <= now)
+		close_conn(sv, sv->oldest);
+}
+
+/* ---- the loop ------------------------------------------------------------ */
+
+static void start_draining(struct server *sv)
+{
+	struct signalfd_siginfo si;
+
+	while (read(sv->signal_fd, &si, sizeof si) > 0)
+		;
+	if (sv->draining)
+		return;
+	syslog(LOG_INFO,
+	       "stopping after %lu requests: answering the %zu open "
+	       "connections",
+	       sv->requests, sv->open);
+	sv->draining = true;
+	sv->drain_deadline = now_ms() + REQUEST_DEADLINE_MS;
+	epoll_ctl(sv->epfd, EPOLL_CTL_DEL, sv->listen_fd, NULL);
+	close(sv->listen_fd); /* new connections: refused, the helper's */
+	sv->listen_fd = -1;
+}
+
+static int wait_ms(const struct server *sv, long long now)
+{
+	long long until = sv->oldest != NULL ? sv->oldest->deadline : -1;
+
+	if (sv->draining && (until < 0 || sv->drain_deadline < until))
+		until = sv->drain_deadline;
+	if (until < 0)
+		return -1;
+	return until <= now ? 0 : (int)(until - now);
+}
+
+static void dispatch(struct server *sv, const struct epoll_event *ev)
+{
+	if (ev->data.ptr == &listen_tag)
+		accept_all(sv);
+	else if (ev->data.ptr == &signal_tag)
+		start_draining(sv);
+	else if (((struct conn *)ev->data.ptr)->fd >= 0)
+		on_readable(sv, ev->data.ptr);
+}
+
+static bool watch(struct server *sv, int fd, void *tag)
+{
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = tag};
+
+	return epoll_ctl(sv->epfd, EPOLL_CTL_ADD, fd, &ev) == 0;
+}
+
+static void loop(struct server *sv)
+{
+	struct epoll_event events[64];
+
+	while (!sv->draining ||
+	       (sv->open > 0 && now_ms() < sv->drain_deadline)) {
+		int n = epoll_wait(sv->epfd, events, 64, wait_ms(sv, now_ms()));
+
+		if (n < 0 && errno != EINTR) {
+			syslog(LOG_ERR, "epoll_wait: %m");
+			return;
+		}
+		for (int i = 0; i < n; i++)
+			dispatch(sv, &events[i]);
+		expire(sv, now_ms());
+	}
+}
+
+int server_run(int listen_fd, int signal_fd, struct source *src,
+	       struct queue *q)
+{
+	static struct server sv;
+
+	sv.listen_fd = listen_fd;
+	sv.signal_fd = signal_fd;
+	sv.src = src;
+	sv.q = q;
+	for (size_t i = 0; i < MAX_CONNS; i++) {
+		sv.conns[i].fd = -1;
+		sv.free_slots[i] = &sv.conns[MAX_CONNS - 1 - i];
+	}
+	sv.free_count = MAX_CONNS;
+	sv.epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (sv.epfd < 0 || !watch(&sv, listen_fd, &listen_tag) ||
+	    !watch(&sv, signal_fd, &signal_tag)) {
+		syslog(LOG_ERR, "epoll: %m");
+		return 1;
+	}
+	loop(&sv);
+	while (sv.oldest != NULL)
+		close_conn(&sv, sv.oldest);
+	if (sv.listen_fd >= 0)
+		close(sv.listen_fd);
+	close(sv.epfd);
+	return 0;
+}
