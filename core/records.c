@@ -207,10 +207,10 @@ static bool prepare_lists(struct store *s, struct lists *l)
 	return l->rules != NULL && l->services != NULL;
 }
 
-static void finalize_lists(struct lists *l)
+static void finalize_lists(struct store *s, struct lists *l)
 {
-	sqlite3_finalize(l->rules);
-	sqlite3_finalize(l->services);
+	store_done(s, l->rules);
+	store_done(s, l->services);
 }
 
 static enum store_result load_lists(struct store *s, struct lists *l,
@@ -252,7 +252,7 @@ enum store_result store_load_lists(struct store *s, const char *id,
 	enum store_result result =
 	    prepare_lists(s, &l) ? load_lists(s, &l, id, rec) : STORE_ERROR;
 
-	finalize_lists(&l);
+	finalize_lists(s, &l);
 	return result;
 }
 
@@ -275,7 +275,7 @@ enum store_result store_get_key(struct store *s, const char *id,
 	enum store_result result =
 	    stmt != NULL ? fetch_one(s, stmt, rec, hash) : STORE_ERROR;
 
-	sqlite3_finalize(stmt);
+	store_done(s, stmt);
 	return result;
 }
 
@@ -303,7 +303,7 @@ enum store_result store_get(struct store *s, const char *id,
 	enum store_result result =
 	    stmt != NULL ? fetch_whole(s, stmt, rec) : STORE_ERROR;
 
-	sqlite3_finalize(stmt);
+	store_done(s, stmt);
 	return result;
 }
 
@@ -325,7 +325,7 @@ enum store_result store_find(struct store *s, const char *ref,
 		sqlite3_bind_text(stmt, 2, slash + 1, -1, SQLITE_STATIC);
 		result = fetch_whole(s, stmt, rec);
 	}
-	sqlite3_finalize(stmt);
+	store_done(s, stmt);
 	return result;
 }
 
@@ -349,7 +349,7 @@ static enum store_result each_row(struct store *s, sqlite3_stmt *stmt,
 	}
 	if (result == STORE_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
 		result = store_sql_failure(s, "listing keys");
-	finalize_lists(&l);
+	finalize_lists(s, &l);
 	return result;
 }
 
@@ -373,7 +373,7 @@ enum store_result store_each(struct store *s, const char *user,
 		if (own)
 			store_snapshot_end(s);
 	}
-	sqlite3_finalize(stmt);
+	store_done(s, stmt);
 	return result;
 }
 
@@ -384,7 +384,7 @@ long long store_key_count(struct store *s)
 
 	if (stmt != NULL && sqlite3_step(stmt) == SQLITE_ROW)
 		count = sqlite3_column_int64(stmt, 0);
-	sqlite3_finalize(stmt);
+	store_done(s, stmt);
 	return count;
 }
 
@@ -439,7 +439,7 @@ static enum store_result insert_rules(struct store *s,
 		sqlite3_bind_int64(stmt, 5, (sqlite3_int64)i);
 		run_change(s, stmt, "saving IP rule", &result);
 	}
-	sqlite3_finalize(stmt);
+	store_done(s, stmt);
 	return result;
 }
 
@@ -456,7 +456,7 @@ static enum store_result insert_services(struct store *s,
 		sqlite3_bind_text(stmt, 2, rec->services[i], -1, SQLITE_STATIC);
 		run_change(s, stmt, "saving service scope", &result);
 	}
-	sqlite3_finalize(stmt);
+	store_done(s, stmt);
 	return result;
 }
 
@@ -491,7 +491,7 @@ enum store_result store_insert(struct store *s, const struct key_record *rec,
 	bind_text_or_null(stmt, 9, rec->rotated_from);
 	if (run_change(s, stmt, "saving key", &result) >= 0)
 		result = insert_lists(s, rec);
-	sqlite3_finalize(stmt);
+	store_done(s, stmt);
 	return result;
 }
 
@@ -511,7 +511,7 @@ static enum store_result delete_lists(struct store *s, const char *id)
 			sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
 			run_change(s, stmt, "replacing a key's lists", &result);
 		}
-		sqlite3_finalize(stmt);
+		store_done(s, stmt);
 	}
 	return result;
 }
@@ -532,7 +532,7 @@ enum store_result store_update(struct store *s, const struct key_record *rec)
 	bind_time_or_null(stmt, 4, rec->expires_at);
 	bind_text_or_null(stmt, 5, rec->rotated_to);
 	changed = run_change(s, stmt, "updating key", &result);
-	sqlite3_finalize(stmt);
+	store_done(s, stmt);
 	if (changed == 0) {
 		store_set_error(s, "no such key");
 		return STORE_NOT_FOUND;
@@ -554,7 +554,7 @@ static enum store_result change_by_id(struct store *s, const char *sql,
 		sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
 		changed = run_change(s, stmt, what, &result);
 	}
-	sqlite3_finalize(stmt);
+	store_done(s, stmt);
 	if (changed == 0) {
 		store_set_error(s, "no such key");
 		return STORE_NOT_FOUND;
@@ -583,7 +583,7 @@ static enum store_result track(struct store *s, const char *sql, const char *id,
 	if (reason != NULL)
 		sqlite3_bind_text(stmt, 4, reason, -1, SQLITE_STATIC);
 	changed = run_change(s, stmt, "recording use", &result);
-	sqlite3_finalize(stmt);
+	store_done(s, stmt);
 	return changed == 0 ? STORE_NOT_FOUND : result;
 }
 
@@ -620,6 +620,6 @@ enum store_result store_record_unmatched(struct store *s, time_t now)
 	if (run_change(s, stmt, "recording a login that matched no key",
 		       &result) == 0)
 		result = STORE_NOT_FOUND;
-	sqlite3_finalize(stmt);
+	store_done(s, stmt);
 	return result;
 }

@@ -89,13 +89,46 @@ bool store_exec(struct store *s, const char *sql)
 
 sqlite3_stmt *store_prepare(struct store *s, const char *sql)
 {
+	struct cached_statement *free_entry = NULL;
 	sqlite3_stmt *stmt = NULL;
 
-	if (sqlite3_prepare_v2(s->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
+	for (size_t i = 0; i < STORE_CACHED_STATEMENTS; i++) {
+		struct cached_statement *c = &s->cache[i];
+
+		if (c->stmt == NULL && free_entry == NULL)
+			free_entry = c;
+		if (c->stmt != NULL && !c->in_use &&
+		    strcmp(sqlite3_sql(c->stmt), sql) == 0) {
+			c->in_use = true;
+			return c->stmt;
+		}
+	}
+	if (sqlite3_prepare_v3(s->db, sql, -1,
+			       free_entry != NULL ? SQLITE_PREPARE_PERSISTENT
+						  : 0,
+			       &stmt, NULL) != SQLITE_OK) {
 		store_set_error(s, "store: %s", sqlite3_errmsg(s->db));
+		sqlite3_finalize(stmt);
 		return NULL;
 	}
+	if (free_entry != NULL)
+		*free_entry = (struct cached_statement){stmt, true};
 	return stmt;
+}
+
+void store_done(struct store *s, sqlite3_stmt *stmt)
+{
+	if (stmt == NULL)
+		return;
+	for (size_t i = 0; i < STORE_CACHED_STATEMENTS; i++) {
+		if (s->cache[i].stmt != stmt)
+			continue;
+		sqlite3_reset(stmt);
+		sqlite3_clear_bindings(stmt);
+		s->cache[i].in_use = false;
+		return;
+	}
+	sqlite3_finalize(stmt);
 }
 
 /* ---- opening ---------------------------------------------------------- */
@@ -230,7 +263,7 @@ static int user_version(struct store *s)
 
 	if (stmt != NULL && sqlite3_step(stmt) == SQLITE_ROW)
 		version = sqlite3_column_int(stmt, 0);
-	sqlite3_finalize(stmt);
+	store_done(s, stmt);
 	return version;
 }
 
@@ -332,6 +365,8 @@ void store_close(struct store *s)
 {
 	if (s == NULL)
 		return;
+	for (size_t i = 0; i < STORE_CACHED_STATEMENTS; i++)
+		sqlite3_finalize(s->cache[i].stmt);
 	sqlite3_close(s->db);
 	sqlite3_free(s);
 }

@@ -11,9 +11,19 @@
 
 #include "store.h"
 
+/* the statements a decision uses, kept prepared while the store is open
+ * (apikeyd serves every request from one connection) */
+#define STORE_CACHED_STATEMENTS 16
+
+struct cached_statement {
+	sqlite3_stmt *stmt; /* NULL: a free entry */
+	bool in_use;
+};
+
 struct store {
 	sqlite3 *db;
 	enum store_mode mode;
+	struct cached_statement cache[STORE_CACHED_STATEMENTS];
 	char err[512];
 };
 
@@ -31,7 +41,13 @@ bool store_column_text(sqlite3_stmt *stmt, int col, bool nullable, char *out,
 /* Runs literal SQL; false with the error set. */
 bool store_exec(struct store *s, const char *sql);
 
-/* A prepared statement of literal SQL, or NULL with the error set. */
+/* A prepared statement of the SQL, or NULL with the error set: the same
+ * one again when it was prepared before on this store and is not in use.
+ * Give it back with store_done. */
 sqlite3_stmt *store_prepare(struct store *s, const char *sql);
+
+/* Done with a statement of store_prepare (NULL too): reset and kept for
+ * the next, or finalized. */
+void store_done(struct store *s, sqlite3_stmt *stmt);
 
 #endif

@@ -25,7 +25,7 @@ enum store_result store_verifier_listed(struct store *s, const char *service)
 		result = STORE_NOT_FOUND;
 	else
 		result = store_sql_failure(s, "reading the verifier services");
-	sqlite3_finalize(stmt);
+	store_done(s, stmt);
 	return result;
 }
 
@@ -44,7 +44,7 @@ static enum store_result change(struct store *s, const char *sql,
 	else
 		result =
 		    sqlite3_changes(s->db) > 0 ? STORE_OK : STORE_NOT_FOUND;
-	sqlite3_finalize(stmt);
+	store_done(s, stmt);
 	return result;
 }
 
@@ -83,6 +83,6 @@ enum store_result store_verifier_each(struct store *s, store_verifier_fn fn,
 	}
 	if (result == STORE_OK && rc != SQLITE_DONE)
 		result = store_sql_failure(s, "listing the verifier services");
-	sqlite3_finalize(stmt);
+	store_done(s, stmt);
 	return result;
 }

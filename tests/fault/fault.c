@@ -12,7 +12,7 @@
  *                                 contains one of these count (e.g. the
  *                                 module, not libpam)
  *   FAULT_PAUSE_SQL=text FAULT_PAUSE_DIR=dir
- *                                 before preparing the first statement
+ *                                 before the first step of a statement
  *                                 whose SQL holds text, create dir/paused
  *                                 and wait (at most 20 s) for dir/go: a
  *                                 test changes the store between two reads
@@ -73,7 +73,7 @@ static const char *const NAMES[F_COUNT] = {"malloc",
 					   "fork",
 					   "pipe2",
 					   "sqlite3_open_v2",
-					   "sqlite3_prepare_v2",
+					   "sqlite3_prepare_v3",
 					   "sqlite3_step",
 					   "sqlite3_exec",
 					   "sodium_init"};
@@ -394,7 +394,8 @@ int sqlite3_open_v2(const char *path, sqlite3 **db, int flags, const char *vfs)
 	return real_sqlite3_open_v2(path, db, flags, vfs);
 }
 
-/* FAULT_PAUSE_SQL: once, before the statement is prepared */
+/* FAULT_PAUSE_SQL: once, before the first step of a statement with that
+ * text (a statement kept prepared is stepped again for each request) */
 static void maybe_pause(const char *sql)
 {
 	static int paused;
@@ -413,22 +414,25 @@ static void maybe_pause(const char *sql)
 		usleep(10000);
 }
 
-int sqlite3_prepare_v2(sqlite3 *db, const char *sql, int n, sqlite3_stmt **stmt,
-		       const char **tail)
+int sqlite3_prepare_v3(sqlite3 *db, const char *sql, int n, unsigned flags,
+		       sqlite3_stmt **stmt, const char **tail)
 {
-	REAL(int, sqlite3_prepare_v2,
-	     (sqlite3 *, const char *, int, sqlite3_stmt **, const char **))
-	maybe_pause(sql);
+	REAL(int, sqlite3_prepare_v3,
+	     (sqlite3 *, const char *, int, unsigned, sqlite3_stmt **,
+	      const char **))
 	if (should_fail(F_SQLITE_PREPARE)) {
 		*stmt = NULL;
 		return SQLITE_NOMEM;
 	}
-	return real_sqlite3_prepare_v2(db, sql, n, stmt, tail);
+	return real_sqlite3_prepare_v3(db, sql, n, flags, stmt, tail);
 }
 
 int sqlite3_step(sqlite3_stmt *stmt)
 {
 	REAL(int, sqlite3_step, (sqlite3_stmt *))
+	REAL(const char *, sqlite3_sql, (sqlite3_stmt *))
+	if (real_sqlite3_sql != NULL && real_sqlite3_sql(stmt) != NULL)
+		maybe_pause(real_sqlite3_sql(stmt));
 	if (should_fail(F_SQLITE_STEP))
 		return SQLITE_IOERR;
 	return real_sqlite3_step(stmt);
