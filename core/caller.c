@@ -6,22 +6,60 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
 
 #include "logquote.h"
 
+#define GROUP_FILE "/etc/group"
+
+static bool same_group_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
+	       a->st_size == b->st_size &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	       a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+	       a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
+	       a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+/* The verifier group's gid (false: there is none), looked up again only
+ * when /etc/group changed: apikeyd asks for every request, and a name
+ * NSS does not know costs a walk of every NSS source. */
+static bool verifier_gid(gid_t *gid)
+{
+	static struct {
+		bool known, exists;
+		gid_t gid;
+		struct stat st;
+	} cache;
+	struct stat st;
+	bool seen = stat(GROUP_FILE, &st) == 0;
+
+	if (!seen || !cache.known || !same_group_file(&st, &cache.st)) {
+		struct group *gr = getgrnam(APIKEY_VERIFY_GROUP);
+
+		cache.exists = gr != NULL;
+		cache.gid = gr != NULL ? gr->gr_gid : 0;
+		cache.known = seen;
+		cache.st = st;
+	}
+	*gid = cache.gid;
+	return cache.exists;
+}
+
 /* The gid or one of the supplementary groups is the verifier group's. */
 static bool in_verifier_group(gid_t gid, const gid_t *groups, size_t count)
 {
-	struct group *gr = getgrnam(APIKEY_VERIFY_GROUP);
+	gid_t verifier;
 	bool member = false;
 
-	if (gr == NULL)
+	if (!verifier_gid(&verifier))
 		return false;
-	member = gid == gr->gr_gid;
+	member = gid == verifier;
 	for (size_t i = 0; i < count; i++)
-		member = member || groups[i] == gr->gr_gid;
+		member = member || groups[i] == verifier;
 	return member;
 }
 

@@ -3,8 +3,8 @@
  * apikeyd: a root verifier on a unix socket, so that a login costs less
  * than a fork.  It keeps the store open and the pepper in memory, answers
  * each request from its own snapshot with the helper's rules and code
- * (core/serve.c), and writes tracking rows in batches from a thread of its
- * own.  Run with no arguments it serves in the foreground on
+ * (core/serve.c), and writes tracking rows in batches from a process of
+ * its own (queue.c).  Run with no arguments it serves in the foreground on
  * APIKEY_DAEMON_SOCKET, or on the socket systemd passes (apikeyd.socket).
  *
  * MUST rules kept here:
@@ -183,6 +183,22 @@ static int passed_socket(void)
 	return -2;
 }
 
+/* An empty environment but systemd's NOTIFY_SOCKET, which sd_notify reads
+ * (a path or an abstract name, nothing else). */
+static bool clear_environment(void)
+{
+	static char notify[sizeof((struct sockaddr_un *)0)->sun_path];
+	const char *value = getenv("NOTIFY_SOCKET");
+	bool keep = value != NULL && (value[0] == '/' || value[0] == '@') &&
+		    strlen(value) < sizeof notify;
+
+	if (keep)
+		memcpy(notify, value, strlen(value) + 1);
+	if (clearenv() != 0)
+		return false;
+	return !keep || setenv("NOTIFY_SOCKET", notify, 1) == 0;
+}
+
 int main(int argc, char **argv)
 {
 	static struct source src;
@@ -201,7 +217,7 @@ int main(int argc, char **argv)
 		return 1;
 	if (own_socket)
 		listen_fd = listen_on(path);
-	if (clearenv() != 0 || listen_fd < 0 || !secret_init() ||
+	if (!clear_environment() || listen_fd < 0 || !secret_init() ||
 	    (signal_fd = signal_descriptor()) < 0) {
 		syslog(LOG_ERR, "cannot start");
 		return 1;

@@ -192,7 +192,13 @@ static void serve_conn(struct server *sv, struct conn *c)
 	}
 	caller_identify(&caller, c->uid, c->gid, groups,
 			peer_groups(c->fd, groups, NGROUPS_MAX));
-	if (!serve_admissible(&caller, &req)) {
+	if (req.db[0] != '\0') {
+		/* its own store only: another is the helper's (for root) */
+		syslog(LOG_ERR, "refused: a request naming another store "
+				"from uid %u",
+		       (unsigned)c->uid);
+		answer(c->fd, HELPER_BAD_REQUEST, &none);
+	} else if (!serve_admissible(&caller, &req)) {
 		answer(c->fd, HELPER_REFUSED, &none);
 	} else {
 		source_refresh(sv->src, &b);

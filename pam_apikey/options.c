@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include "log.h"
 
@@ -81,5 +82,10 @@ void parse_options(pam_handle_t *pamh, int argc, const char **argv,
 		parse_one(pamh, argv[i], opts);
 	/* apikeyd serves its own store only: another store is the helper's */
 	if (opts->db[0] != '\0')
+		opts->daemon = "";
+	/* apikeyd knows a caller by its effective uid, the helper by its real
+	 * one (unix_chkpwd's rule): a process whose two differ (su, another
+	 * setuid program) asks the helper, so both give it the same answer */
+	if (getuid() != geteuid())
 		opts->daemon = "";
 }

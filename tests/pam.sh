@@ -370,6 +370,12 @@ test_unprivileged_caller() {
 	expect_eq "unprivileged user: wrong key refused" PAM_AUTH_ERR "$(user_auth $ALICE keyonly $ALICE "$wrong")"
 	expect_eq "unprivileged user cannot verify another user's key" PAM_AUTH_ERR "$(user_auth $ALICE keyonly $BOB "$bkey")"
 	expect_contains "the attempt is logged by the helper" "asked about another user's key" "$(syslog_text)"
+	# a setuid-root program run by alice, as su is: its real uid is hers,
+	# and it is judged so through apikeyd too (the module asks the helper)
+	install -m 4755 -o root "$BIN/pam-test" "$BIN/suid-pam-test"
+	suid_auth() { printf '%s\n' "$2" | as_user $ALICE "$BIN/suid-pam-test" "$WORK/pam.d" keyonly "$1" --rhost 127.0.0.1 | sed -n 's/^auth=//p'; }
+	expect_eq "a setuid program run by alice verifies her own key" PAM_SUCCESS "$(suid_auth $ALICE "$key")"
+	expect_eq "a setuid program run by alice cannot verify bob's key" PAM_AUTH_ERR "$(suid_auth $BOB "$bkey")"
 	# a store of alice's own making, offered through db=
 	mkdir -m 0700 "$WORK/alt"
 	"$CTL" --db "$WORK/alt/keys.db" create $ALICE --name alt --quiet >"$WORK/alt.key" 2>/dev/null
