@@ -12,6 +12,7 @@ MODULE_PAGE=$TOP/pam_apikey/pam_apikey.8
 CTL_PAGE=$TOP/ctl/apikeyctl.8
 HELPER_PAGE=$TOP/helper/apikey-helper.8
 ASKPASS_PAGE=$TOP/askpass/apikey-askpass.1
+DAEMON_PAGE=$TOP/daemon/apikeyd.8
 
 # roff source as plain words: \- -> -, font escapes and comments gone
 plain() {
@@ -27,7 +28,7 @@ tagged() {
 }
 
 # --- rendering
-for page in "$MODULE_PAGE" "$CTL_PAGE" "$HELPER_PAGE" "$ASKPASS_PAGE"; do
+for page in "$MODULE_PAGE" "$CTL_PAGE" "$HELPER_PAGE" "$DAEMON_PAGE" "$ASKPASS_PAGE"; do
 	name=${page#"$TOP"/}
 	run_cmd env LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -E UTF-8 -l -Tutf8 -Z "$page"
 	expect_eq "$name renders without groff warnings" "0:" "$RC:$ERR"
@@ -86,8 +87,8 @@ done
 # --- pam_apikey(8): every option parse_one() accepts
 options=$(grep -o 'strcmp(arg, "[a-z_]*")\|option_value(arg, "[a-z_]*")' "$TOP/pam_apikey/options.c" |
 	sed -e 's/strcmp(arg, "\(.*\)")/\1/' -e 's/option_value(arg, "\(.*\)")/\1=/')
-expect_eq "options.c has the 8 known options (extractor works)" \
-	"debug nodelay use_first_pass try_first_pass helper= db= timeout= warn_days=" "$(echo $options)"
+expect_eq "options.c has the 10 known options (extractor works)" \
+	"debug nodelay use_first_pass try_first_pass helper= db= daemon= nodaemon timeout= warn_days=" "$(echo $options)"
 for o in $options; do
 	check "pam_apikey(8) OPTIONS documents $o" tagged "$MODULE_PAGE" OPTIONS "$o"
 	check "pam_apikey(8) SYNOPSIS shows $o" grep -q -- "$o" <<<"$(section "$MODULE_PAGE" SYNOPSIS)"
@@ -110,6 +111,19 @@ done
 for s in "CALLER RULES" "WHY SETUID"; do
 	check "apikey-helper(8) has a $s section" grep -q "^\.SH $s" "$HELPER_PAGE"
 done
+
+# --- apikeyd(8): every status byte (the helper's), its limits as compiled
+for s in $statuses; do
+	check "apikeyd(8) documents status byte $s" tagged "$DAEMON_PAGE" REQUESTS "$s"
+done
+for s in "CALLER RULES" LIMITS "STORE AND PEPPER" TRACKING SIGNALS "EXIT STATUS" SYSTEMD; do
+	check "apikeyd(8) has a $s section" grep -q "^\.SH $s" "$DAEMON_PAGE"
+done
+limit() { grep -E "^#define $1[[:space:]]" "$TOP/daemon/$2" | awk '{print $3}'; }
+expect_contains "apikeyd(8) states the connection cap the code has" "At most $(limit MAX_CONNS server.h) connections" "$(plain "$DAEMON_PAGE")"
+expect_contains "apikeyd(8) states the per-uid cap the code has" "at most $(limit CONNS_PER_UID server.h) from one uid" "$(plain "$DAEMON_PAGE")"
+expect_contains "apikeyd(8) states the request deadline the code has" "has $(($(limit REQUEST_DEADLINE_MS server.h) / 1000)) seconds" "$(plain "$DAEMON_PAGE")"
+expect_contains "apikeyd(8) states the batch interval the code has" "gathered in $(limit QUEUE_FLUSH_MS queue.h) milliseconds" "$(plain "$DAEMON_PAGE")"
 
 # --- apikey-askpass(1): every variable it reads
 vars=$(grep -o 'getenv("[A-Z_]*")' "$TOP/askpass/askpass.c" | sed 's/getenv("\(.*\)")/\1/')

@@ -5,6 +5,10 @@
 # NAME" lines; a suite that dies without saying so, or says nothing at all,
 # counts as a failure.  Ends with "N passed, N failed"; exit 1 on failure.
 #
+# The login suites (pam, ssh, http) run twice: through the helper, then
+# with apikeyd serving the module (SUITE+apikeyd: APIKEY_TEST_DAEMON=1,
+# their results named "apikeyd: ...").
+#
 #   sh tests/run.sh [SUITE...]     (default: all)
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -25,6 +29,7 @@ else
 	suites="unit $(cd "$TOP/tests" && ls ./*.sh | sed 's|^\./||' |
 		grep -v -x -e lib.sh -e run.sh -e install-deps.sh -e sandbox.sh \
 			-e demo.sh -e valgrind.sh)"
+	suites="$suites pam.sh+apikeyd ssh.sh+apikeyd http.sh+apikeyd"
 fi
 
 # the unit tests that need no root run as nobody too, from a copy nobody
@@ -44,6 +49,11 @@ for suite in $suites; do
 	if [ "$suite" = unit ]; then
 		{ "$BUILD/unit-tests"; r1=$?; unit_unprivileged; r2=$?; } >"$LOG" 2>&1
 		rc=$((r1 + r2))
+	elif [ "${suite%+apikeyd}" != "$suite" ]; then
+		APIKEY_TEST_DAEMON=1 bash "$TOP/tests/${suite%+apikeyd}" >"$LOG.raw" 2>&1
+		rc=$?
+		sed 's/^\(not \)\{0,1\}ok - /&apikeyd: /' "$LOG.raw" >"$LOG"
+		rm -f "$LOG.raw"
 	else
 		bash "$TOP/tests/$suite" >"$LOG" 2>&1
 		rc=$?
