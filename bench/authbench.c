@@ -1,83 +1,46 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * authbench: times real pam_start_confdir + pam_authenticate + pam_end
- * cycles through libpam, with C concurrent client processes.
+ * authbench: times whole logins through libpam (login.h: pam_start_confdir
+ * -> pam_authenticate -> pam_acct_mgmt -> pam_end), with C concurrent
+ * client processes.
  *
  *   authbench CONFDIR SERVICE USER PASSWORD_FILE EXPECT_RC CLIENTS SECONDS
  *             MIN_PER_CLIENT MAX_PER_CLIENT LATENCY_OUT
  *
- * Each client warms up with 2 untimed authentications, then loops until it
- * has done MAX_PER_CLIENT, or SECONDS passed and it has done at least
+ * Each client makes 2 untimed logins, then waits until every client is
+ * ready; all start together and loop until a client has done
+ * MAX_PER_CLIENT, or SECONDS passed and it has done at least
  * MIN_PER_CLIENT.  A result other than EXPECT_RC (a PAM code number) is a
  * failure.  Latencies (microseconds, one per line) are appended to
- * LATENCY_OUT.  Prints one line:
+ * LATENCY_OUT.  Logins per second are all timed logins over the time from
+ * the common start to the last client's end.  Prints one line:
  *   clients=C n=N fail=F wall_s=W per_s=P median_us=M p99_us=Q
- * The PAM fail delay is a no-op (as in tests/pam/pam-test.c).
- * Exit status: 0 when every authentication gave EXPECT_RC, 1 otherwise.
+ * Exit status: 0 when every login gave EXPECT_RC, 1 otherwise.
  */
 #include <errno.h>
-#include <security/pam_appl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdnoreturn.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
-static char password[4096];
+#include "login.h"
 
-static int answer(int count, const struct pam_message **msgs,
-		  struct pam_response **replies, void *data)
-{
-	struct pam_response *r = calloc((size_t)count, sizeof *r);
+#define MAX_CLIENTS 64
 
-	(void)data;
-	if (r == NULL)
-		return PAM_BUF_ERR;
-	for (int i = 0; i < count; i++)
-		if (msgs[i]->msg_style == PAM_PROMPT_ECHO_OFF ||
-		    msgs[i]->msg_style == PAM_PROMPT_ECHO_ON)
-			r[i].resp = strdup(password);
-	*replies = r;
-	return PAM_SUCCESS;
-}
+struct run {
+	struct login_target target;
+	char password[4096];
+	int expect, clients;
+	long min_n, max_n;
+	double seconds;
+};
 
-static void no_delay(int status, unsigned int usec, void *data)
-{
-	(void)status;
-	(void)usec;
-	(void)data;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int one_auth(const char *confdir, const char *service, const char *user)
-{
-	struct pam_conv conv = {answer, NULL};
-	pam_handle_t *pamh = NULL;
-	int rc = pam_start_confdir(service, user, &conv, confdir, &pamh);
-
-	if (rc != PAM_SUCCESS)
-		return 1000 + rc;
-	pam_set_item(pamh, PAM_FAIL_DELAY, (const void *)no_delay);
-	pam_set_item(pamh, PAM_RHOST, "198.51.100.7");
-	rc = pam_authenticate(pamh, 0);
-	pam_end(pamh, rc);
-	return rc;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
+struct client_result {
+	long n, fails;
+	double end;
+};
 
 static int write_all(int fd, const void *p, size_t len)
 {
@@ -111,112 +74,157 @@ static int read_all(int fd, void *p, size_t len)
 	return 0;
 }
 
-int main(int argc, char **argv)
+static int cmp_double(const void *a, const void *b)
 {
-	const char *confdir, *service, *user, *out_path;
-	int expect, clients, min_n, max_n;
-	double seconds, t0, wall;
-	long total = 0, fails = 0;
-	double *all;
-	int fds[64][2];
-	pid_t pids[64];
-	FILE *pf, *out;
+	double x = *(const double *)a, y = *(const double *)b;
 
+	return x < y ? -1 : x > y;
+}
+
+/* 1 when rc is not the expected result (the first 3 are told) */
+static int failed(const struct run *r, int rc, long fails_so_far)
+{
+	if (rc == r->expect)
+		return 0;
+	if (fails_so_far < 3)
+		fprintf(stderr, "authbench: %s: got %d, expected %d\n",
+			r->target.service, rc, r->expect);
+	return 1;
+}
+
+static noreturn void client(const struct run *r, int ready_fd, int go_fd,
+			    int out_fd)
+{
+	double *lat = malloc(sizeof *lat * (size_t)r->max_n);
+	struct client_result res = {0, 0, 0};
+	double start;
+	char go;
+
+	if (lat == NULL)
+		_exit(3);
+	for (int w = 0; w < 2; w++)
+		res.fails +=
+		    failed(r, whole_login(&r->target, r->password), res.fails);
+	if (write_all(ready_fd, "r", 1) != 0 || read_all(go_fd, &go, 1) != 0)
+		_exit(3);
+	start = now_s();
+	while (res.n < r->max_n &&
+	       (res.n < r->min_n || now_s() - start < r->seconds)) {
+		double a = now_s();
+		int rc = whole_login(&r->target, r->password);
+
+		lat[res.n++] = (now_s() - a) * 1e6;
+		res.fails += failed(r, rc, res.fails);
+	}
+	res.end = now_s();
+	if (write_all(out_fd, &res, sizeof res) != 0 ||
+	    write_all(out_fd, lat, sizeof *lat * (size_t)res.n) != 0)
+		_exit(3);
+	_exit(0);
+}
+
+static bool parse_args(int argc, char **argv, struct run *r)
+{
 	if (argc != 11) {
 		fprintf(stderr, "usage: authbench CONFDIR SERVICE USER "
 				"PASSWORD_FILE EXPECT_RC CLIENTS SECONDS MIN "
 				"MAX LATENCY_OUT\n");
-		return 2;
+		return false;
 	}
-	confdir = argv[1];
-	service = argv[2];
-	user = argv[3];
-	expect = atoi(argv[5]);
-	clients = atoi(argv[6]);
-	seconds = atof(argv[7]);
-	min_n = atoi(argv[8]);
-	max_n = atoi(argv[9]);
-	out_path = argv[10];
-	if (clients < 1 || clients > 64 || max_n < 1 || min_n > max_n)
-		return 2;
-	pf = fopen(argv[4], "r");
-	if (pf == NULL || fgets(password, sizeof password, pf) == NULL) {
-		perror(argv[4]);
-		return 2;
-	}
-	fclose(pf);
-	password[strcspn(password, "\n")] = '\0';
+	r->target.confdir = argv[1];
+	r->target.service = argv[2];
+	r->target.user = argv[3];
+	r->expect = atoi(argv[5]);
+	r->clients = atoi(argv[6]);
+	r->seconds = atof(argv[7]);
+	r->min_n = atol(argv[8]);
+	r->max_n = atol(argv[9]);
+	if (r->clients < 1 || r->clients > MAX_CLIENTS || r->max_n < 1 ||
+	    r->min_n > r->max_n)
+		return false;
+	return read_first_line(argv[4], r->password, sizeof r->password);
+}
 
+/* Forks the clients; out_fds[c] reads client c's results.  Returns the
+ * time they were let go, or a negative number. */
+static double start_clients(const struct run *r, int *out_fds)
+{
+	int ready[2], go[2];
+	char buf[MAX_CLIENTS];
+	double t0;
+
+	if (pipe(ready) != 0 || pipe(go) != 0)
+		return -1;
+	for (int c = 0; c < r->clients; c++) {
+		int out[2];
+		pid_t pid;
+
+		if (pipe(out) != 0 || (pid = fork()) < 0)
+			return -1;
+		if (pid == 0) {
+			close(out[0]);
+			close(ready[0]);
+			close(go[1]);
+			client(r, ready[1], go[0], out[1]);
+		}
+		close(out[1]);
+		out_fds[c] = out[0];
+	}
+	close(ready[1]);
+	close(go[0]);
+	if (read_all(ready[0], buf, (size_t)r->clients) != 0)
+		return -1;
 	t0 = now_s();
-	for (int c = 0; c < clients; c++) {
-		if (pipe(fds[c]) != 0 || (pids[c] = fork()) < 0) {
-			perror("fork");
-			return 2;
-		}
-		if (pids[c] == 0) {
-			double *lat = malloc(sizeof *lat * (size_t)max_n);
-			long n = 0, f = 0;
-			double start;
+	memset(buf, 'g', sizeof buf);
+	if (write_all(go[1], buf, (size_t)r->clients) != 0)
+		return -1;
+	close(ready[0]);
+	close(go[1]);
+	return t0;
+}
 
-			close(fds[c][0]);
-			if (lat == NULL)
-				_exit(3);
-			for (int w = 0; w < 2; w++)
-				if (one_auth(confdir, service, user) != expect)
-					f++;
-			start = now_s();
-			while (n < max_n &&
-			       (n < min_n || now_s() - start < seconds)) {
-				double a = now_s();
-				int rc = one_auth(confdir, service, user);
+int main(int argc, char **argv)
+{
+	static struct run r;
+	int out_fds[MAX_CLIENTS];
+	long total = 0, fails = 0;
+	double t0, end = 0, *all;
+	FILE *out;
 
-				lat[n++] = (now_s() - a) * 1e6;
-				if (rc != expect) {
-					if (f < 3)
-						fprintf(stderr,
-							"authbench: %s: got "
-							"%d, expected %d\n",
-							service, rc, expect);
-					f++;
-				}
-			}
-			if (write_all(fds[c][1], &n, sizeof n) ||
-			    write_all(fds[c][1], &f, sizeof f) ||
-			    write_all(fds[c][1], lat, sizeof *lat * (size_t)n))
-				_exit(3);
-			_exit(0);
-		}
-		close(fds[c][1]);
-	}
-	all = malloc(sizeof *all * (size_t)max_n * (size_t)clients);
-	out = fopen(out_path, "a");
-	if (all == NULL || out == NULL) {
-		perror(out_path);
+	if (!parse_args(argc, argv, &r))
+		return 2;
+	t0 = start_clients(&r, out_fds);
+	all = malloc(sizeof *all * (size_t)r.max_n * (size_t)r.clients);
+	out = fopen(argv[10], "a");
+	if (t0 < 0 || all == NULL || out == NULL) {
+		perror("authbench");
 		return 2;
 	}
-	for (int c = 0; c < clients; c++) {
-		long n, f;
-		int status;
+	for (int c = 0; c < r.clients; c++) {
+		struct client_result res;
 
-		if (read_all(fds[c][0], &n, sizeof n) ||
-		    read_all(fds[c][0], &f, sizeof f) ||
-		    read_all(fds[c][0], all + total, sizeof *all * (size_t)n)) {
+		if (read_all(out_fds[c], &res, sizeof res) != 0 ||
+		    read_all(out_fds[c], all + total,
+			     sizeof *all * (size_t)res.n) != 0) {
 			fprintf(stderr, "authbench: client %d died\n", c);
 			return 2;
 		}
-		close(fds[c][0]);
-		waitpid(pids[c], &status, 0);
-		total += n;
-		fails += f;
+		close(out_fds[c]);
+		total += res.n;
+		fails += res.fails;
+		if (res.end > end)
+			end = res.end;
 	}
-	wall = now_s() - t0;
+	while (wait(NULL) > 0 || errno == EINTR)
+		;
 	for (long i = 0; i < total; i++)
 		fprintf(out, "%.1f\n", all[i]);
-	fclose(out);
+	if (fclose(out) != 0)
+		return 2;
 	qsort(all, (size_t)total, sizeof *all, cmp_double);
 	printf("clients=%d n=%ld fail=%ld wall_s=%.3f per_s=%.1f "
 	       "median_us=%.1f p99_us=%.1f\n",
-	       clients, total, fails, wall, (double)total / wall,
+	       r.clients, total, fails, end - t0, (double)total / (end - t0),
 	       all[total / 2], all[(long)((double)(total - 1) * 0.99)]);
 	return fails == 0 ? 0 : 1;
 }

@@ -2,8 +2,7 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # The Debian packages only the benchmark needs, on top of the build and test
 # ones: the modules it compares against, the tool that makes pam_userdb's
-# database, gnuplot for the plot, valgrind for the instruction counts,
-# python3 for the report.
+# database, python3 for the report.
 set -eu
 exec sh "$(dirname "$0")/../tests/install-deps.sh" libpam-pwdfile \
-	libpam-modules db5.3-util gnuplot-nox valgrind python3 util-linux passwd
+	libpam-modules db5.3-util python3 util-linux passwd openssl procps

@@ -2,7 +2,7 @@
 /*
  * genkeys: fills a pam_apikey store with N keys fast, straight into SQLite.
  *
- *   genkeys DB_PATH PEPPER_PATH N USER UID KEY_OUT WRONG_OUT
+ *   genkeys DB_PATH PEPPER_PATH N USER UID KEY_OUT WRONG_OUT [POOL_N POOL_OUT]
  *
  * The store is created with the product's own store_open(STORE_CREATE)
  * (file checks, schema, migrations, WAL), then filled in one transaction
@@ -11,7 +11,9 @@
  * id with another secret (valid checksum, wrong secret) to WRONG_OUT.  The
  * other N-1 keys belong to 1000 made-up users; their ids and secrets come
  * from a fast non-cryptographic generator (bench data only), their hashes
- * from the product's key_hash() with the store's pepper.
+ * from the product's key_hash() with the store's pepper.  With POOL_N,
+ * keys 1..POOL_N belong to USER/UID too (named pool000001...), and are
+ * written to POOL_OUT one a line (the delete load's pool).
  */
 #include <sodium.h>
 #include <sqlite3.h>
@@ -65,6 +67,33 @@ static int sql(sqlite3 *db, const char *s)
 	return -1;
 }
 
+/* The pool's keys, one a line, as they are inserted. */
+static FILE *pool_out;
+static long pool_n;
+
+static int pool_write(const struct parsed_key *parts)
+{
+	char key[KEY_LEN + 1];
+
+	if (!key_assemble(parts->id, parts->secret, key, sizeof key) ||
+	    fprintf(pool_out, "%s\n", key) < 0)
+		return -1;
+	return 0;
+}
+
+static int pool_open(int argc, char **argv)
+{
+	if (argc == 8)
+		return 0;
+	pool_n = atol(argv[8]);
+	pool_out = fopen(argv[9], "w");
+	if (pool_n < 1 || pool_out == NULL) {
+		perror(argv[9]);
+		return -1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	unsigned char pepper[PEPPER_LEN], hash[KEY_HASH_LEN];
@@ -78,12 +107,14 @@ int main(int argc, char **argv)
 	long long uid;
 	time_t now = time(NULL);
 
-	if (argc != 8) {
+	if (argc != 8 && argc != 10) {
 		fprintf(stderr, "usage: genkeys DB PEPPER N USER UID KEY_OUT "
-				"WRONG_OUT\n");
+				"WRONG_OUT [POOL_N POOL_OUT]\n");
 		return 2;
 	}
 	n = atol(argv[3]);
+	if (pool_open(argc, argv) != 0 || pool_n >= n)
+		return 2;
 	uid = atoll(argv[5]);
 	if (!secret_init() || !pepper_load(argv[2], pepper, err, sizeof err)) {
 		fprintf(stderr, "genkeys: %s\n", err);
@@ -125,6 +156,11 @@ int main(int argc, char **argv)
 			kuid = 200000 + i % 1000;
 			snprintf(name, sizeof name, "k%08ld", i);
 		}
+		if (i > 0 && i <= pool_n) {
+			u = argv[4];
+			kuid = uid;
+			snprintf(name, sizeof name, "pool%06ld", i);
+		}
 		key_hash(pepper, parts.id, parts.secret, hash);
 		sqlite3_reset(ins);
 		sqlite3_bind_text(ins, 1, parts.id, -1, SQLITE_STATIC);
@@ -144,6 +180,8 @@ int main(int argc, char **argv)
 			fprintf(stderr, "genkeys: %s\n", sqlite3_errmsg(db));
 			return 1;
 		}
+		if (i > 0 && i <= pool_n && pool_write(&parts) != 0)
+			return 1;
 		if (i == 0) {
 			/* same id, another secret: well-formed but wrong */
 			memcpy(secret, parts.secret, sizeof secret);
@@ -156,7 +194,8 @@ int main(int argc, char **argv)
 		return 1;
 	sqlite3_close(db);
 	secret_wipe(pepper, sizeof pepper);
-	if (write_line(argv[6], key) != 0 || write_line(argv[7], wrong) != 0)
+	if (write_line(argv[6], key) != 0 || write_line(argv[7], wrong) != 0 ||
+	    (pool_out != NULL && fclose(pool_out) != 0))
 		return 1;
 	printf("genkeys: %ld keys in %s\n", n, argv[1]);
 	return 0;

@@ -6,8 +6,6 @@
  *   helperrun HELPER USER KEY_FILE RUNS          run it RUNS times; print
  *       "runs=R status=S maxrss_kib=K median_us=M" (peak RSS of the
  *       helper processes from wait4, the largest of the runs)
- *   helperrun --write REQUEST_FILE USER KEY_FILE  write the encoded
- *       request (for valgrind/callgrind: helper < REQUEST_FILE)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -55,18 +53,8 @@ int main(int argc, char **argv)
 	long maxrss = 0, *us;
 
 	if (argc != 5) {
-		fprintf(stderr, "usage: helperrun HELPER|--write FILE USER "
-				"KEY_FILE RUNS\n");
+		fprintf(stderr, "usage: helperrun HELPER USER KEY_FILE RUNS\n");
 		return 2;
-	}
-	if (strcmp(argv[1], "--write") == 0) {
-		int fd;
-
-		len = make_request(argv[3], argv[4], buf, sizeof buf);
-		fd = open(argv[2], O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		if (len == 0 || fd < 0 || write(fd, buf, len) != (ssize_t)len)
-			return 1;
-		return close(fd) != 0;
 	}
 	len = make_request(argv[2], argv[3], buf, sizeof buf);
 	runs = atoi(argv[4]);
