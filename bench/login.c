@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #include "login.h"
 
+#include <errno.h>
 #include <security/pam_appl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static int answer(int count, const struct pam_message **msgs,
 		  struct pam_response **replies, void *data)
@@ -68,4 +70,30 @@ double now_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The whole buffer through read or write, across EINTR and short counts. */
+static int transfer_all(int fd, char *c, size_t len, bool out)
+{
+	while (len > 0) {
+		ssize_t n = out ? write(fd, c, len) : read(fd, c, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		c += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int write_all(int fd, const void *p, size_t len)
+{
+	return transfer_all(fd, (char *)p, len, true);
+}
+
+int read_all(int fd, void *p, size_t len)
+{
+	return transfer_all(fd, p, len, false);
 }

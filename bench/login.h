@@ -29,6 +29,10 @@ int whole_login(const struct login_target *t, const char *password);
  * message) when there is none. */
 bool read_first_line(const char *path, char *buf, size_t cap);
 
+/* All of len bytes written to (read from) fd, or -1. */
+int write_all(int fd, const void *p, size_t len);
+int read_all(int fd, void *p, size_t len);
+
 /* CLOCK_MONOTONIC in seconds: the same clock in every process. */
 double now_s(void);
 

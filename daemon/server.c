@@ -20,8 +20,11 @@ struct conn {
 	size_t len;
 	long long deadline;
 	struct conn *prev, *next; /* the open ones, oldest first */
-	char buf[REQ_MAX + 1];	  /* one more than a request may hold */
+	char *buf; /* REQ_BUF bytes of its own */
 };
+
+/* one more than a request may hold */
+#define REQ_BUF (REQ_MAX + 1)
 
 struct uid_count {
 	uid_t uid;
@@ -35,6 +38,9 @@ struct server {
 	struct source *src;
 	struct queue *q;
 	struct conn conns[MAX_CONNS];
+	/* apart from conns: a buffer's pages are touched only once it is
+	 * used, and the free slots are taken newest first */
+	char bufs[MAX_CONNS][REQ_BUF];
 	struct conn *free_slots[MAX_CONNS];
 	size_t free_count;
 	struct conn *oldest, *newest;
@@ -213,7 +219,7 @@ static void on_readable(struct server *sv, struct conn *c)
 {
 	for (;;) {
 		ssize_t n =
-		    read(c->fd, c->buf + c->len, sizeof c->buf - c->len);
+		    read(c->fd, c->buf + c->len, REQ_BUF - c->len);
 
 		if (n > 0) {
 			c->len += (size_t)n;
@@ -322,6 +328,7 @@ int server_run(int listen_fd, int signal_fd, struct source *src,
 	sv.q = q;
 	for (size_t i = 0; i < MAX_CONNS; i++) {
 		sv.conns[i].fd = -1;
+		sv.conns[i].buf = sv.bufs[i];
 		sv.free_slots[i] = &sv.conns[MAX_CONNS - 1 - i];
 	}
 	sv.free_count = MAX_CONNS;
