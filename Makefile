@@ -214,12 +214,18 @@ clean:
 
 # ---- install: the helper setuid root (4755), nothing group- or
 # world-writable; the store and pepper are made by `apikeyctl init`, never
-# installed, and uninstall keeps them
+# installed, and uninstall keeps them.  apikeyd's socket and service are
+# installed, not enabled (`systemctl enable --now apikeyd.socket`; the .deb
+# does it); UNIT_PATHS writes this install's paths over their defaults.
+UNIT_PATHS = -e 's|^ExecStart=/usr/sbin/apikeyd|ExecStart=$(SBINDIR)/apikeyd|' \
+             -e 's|^ReadWritePaths=-/var/lib/pam_apikey$$|ReadWritePaths=-$(patsubst %/,%,$(dir $(DB_PATH)))|' \
+             -e 's|^ListenStream=/run/pam_apikey/apikeyd.sock$$|ListenStream=$(DAEMON_SOCKET)|'
 install: all
 	install -d -m 0755 $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
 	  $(DESTDIR)$(PAMDIR) $(DESTDIR)$(dir $(HELPER_PATH)) \
 	  $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8
 	install -m 4755 $(INSTALL_OWNER) $(B)/apikey-helper $(DESTDIR)$(HELPER_PATH)
+	install -m 0755 $(INSTALL_OWNER) $(B)/apikeyd $(DESTDIR)$(SBINDIR)/apikeyd
 	install -m 0755 $(INSTALL_OWNER) $(B)/apikeyctl $(DESTDIR)$(SBINDIR)/apikeyctl
 	install -m 0755 $(INSTALL_OWNER) $(B)/apikey-askpass $(DESTDIR)$(BINDIR)/apikey-askpass
 	install -m 0644 $(INSTALL_OWNER) $(B)/pam_apikey.so $(DESTDIR)$(PAMDIR)/pam_apikey.so
@@ -228,20 +234,26 @@ install: all
 	@# the weekly audit (apikeyctl audit), with this install's paths
 	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@STATEDIR@|$(dir $(DB_PATH))|g' \
 	  ctl/apikey-audit.service.in > $(B)/apikey-audit.service
+	@# apikeyd's socket and sandboxed service, with this install's paths
+	sed $(UNIT_PATHS) daemon/apikeyd.socket > $(B)/apikeyd.socket
+	sed $(UNIT_PATHS) daemon/apikeyd.service > $(B)/apikeyd.service
 	install -d -m 0755 $(DESTDIR)$(UNITDIR)
 	install -m 0644 $(INSTALL_OWNER) $(B)/apikey-audit.service \
-	  ctl/apikey-audit.timer $(DESTDIR)$(UNITDIR)/
+	  ctl/apikey-audit.timer $(B)/apikeyd.socket $(B)/apikeyd.service \
+	  $(DESTDIR)$(UNITDIR)/
 	@# the verifier group, as the packages make it (not into a DESTDIR)
 	[ -n "$(DESTDIR)" ] || getent group $(VERIFY_GROUP) >/dev/null || \
 	  groupadd --system $(VERIFY_GROUP)
 
 uninstall:
 	rm -f $(DESTDIR)$(HELPER_PATH) $(DESTDIR)$(SBINDIR)/apikeyctl \
+	  $(DESTDIR)$(SBINDIR)/apikeyd \
 	  $(DESTDIR)$(BINDIR)/apikey-askpass $(DESTDIR)$(PAMDIR)/pam_apikey.so \
 	  $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(filter %.1,$(MANPAGES)))) \
 	  $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(filter %.8,$(MANPAGES)))) \
 	  $(DESTDIR)$(UNITDIR)/apikey-audit.service \
-	  $(DESTDIR)$(UNITDIR)/apikey-audit.timer
+	  $(DESTDIR)$(UNITDIR)/apikey-audit.timer \
+	  $(DESTDIR)$(UNITDIR)/apikeyd.socket $(DESTDIR)$(UNITDIR)/apikeyd.service
 
 include mk/fuzz.mk mk/package.mk mk/bench.mk
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

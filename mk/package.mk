@@ -31,8 +31,9 @@ rpm:
 	  rpm/pam_apikey.spec
 	@ls $(PKG_ABS)/rpm/RPMS/*/*.rpm
 
-# builds, lints and installs the packages into a throw-away root; checks
-# the man pages (root; installs the tools it needs)
+# builds, lints and installs the packages into a throw-away root (and
+# boots one: apikeyd's units under systemd); checks the man pages (root;
+# installs the tools it needs)
 package-check: deps
-	$(MAKE) all $(B)/pam-test
-	sh tests/run.sh package.sh manpages.sh
+	$(MAKE) all $(B)/pam-test $(B)/log-listen
+	APIKEY_BUILD=$(abspath $(B)) sh tests/run.sh package.sh manpages.sh

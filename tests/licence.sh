@@ -9,7 +9,7 @@ TAG="SPDX-License-Identifier: BSD-2-Clause"
 
 # source files: code, scripts, makefiles, SQL, man pages, packaging scripts
 sources=$(git ls-files -co --exclude-standard 2>/dev/null |
-	grep -E '\.(c|h|sh|py|sql|mk|map|spec|[18]|service\.in|timer)$|(^|/)(Makefile|rules|run)$|\.(postinst|postrm|prerm)$' |
+	grep -E '\.(c|h|sh|py|sql|mk|map|spec|[18]|service|service\.in|socket|timer)$|(^|/)(Makefile|rules|run)$|\.(postinst|postrm|prerm)$' |
 	grep -v -E '^(tests/fuzz/(corpus|regressions)|bench/results)/')
 check "the licence check finds the sources (it works)" grep -qx 'core/verify.c' <<<"$sources"
 missing=""

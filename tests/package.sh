@@ -7,6 +7,12 @@
 # into -- where the installed apikeyctl makes a key, a PAM stack logs in
 # with the installed module and setuid helper, the package is upgraded,
 # removed and purged; and the .rpm (make rpm) checked with rpm -qlp --dump.
+# apikeyd: the binary, its man page and its systemd units in both packages,
+# the socket enabled by the .deb, the units checked by systemd-analyze
+# verify and their sandbox by systemd-analyze security (offline: no systemd
+# runs here), and the installed daemon serving the installed module.  Last,
+# the .debs in a throw-away root booted by systemd-nspawn: apikeyd started
+# by its socket, sandboxed, serving logins, writing rows and logging.
 # Nothing on the host changes: no package, no account (pakpkg_*), no PAM.
 . "$(dirname "$0")/lib.sh"
 
@@ -15,6 +21,15 @@ DEB_CLIENT=apikey-askpass
 PAMDIR_DEB=/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || echo x86_64-linux-gnu)/security
 TUSER=pakpkg_user
 PAM_LOG=pam_apikey
+
+# systemd-analyze security's exposure (0.0 best .. 10.0 worst) that
+# apikeyd.service must not exceed: 2.0 is the top of its "OK" band (SAFE
+# ends at 1.0).  The unit scores 0.7 (systemd 252): what remains is being
+# root (0.4; the store and pepper are root's 0600 files), no PrivateUsers=
+# (0.2; it would turn every caller's SO_PEERCRED uid into nobody), AF_UNIX
+# (its socket, /dev/log), no RootDirectory= and ProtectClock's rtc read
+# rule (0.1 each).  Tenths, as --threshold= takes them.
+EXPOSURE_MAX=20
 
 mode_of() { stat -c '%a %U %G' "$1" 2>&1; }
 
@@ -98,6 +113,11 @@ if [ "${1-}" = --in-namespace ]; then
 	expect_eq "installed apikeyctl is root 0755" "755 root root" "$(mode_of "$R/usr/sbin/apikeyctl")"
 	expect_eq "installed module is root 0644 in $PAMDIR_DEB" "644 root root" "$(mode_of "$R$PAMDIR_DEB/pam_apikey.so")"
 	expect_eq "installed apikey-askpass is root 0755" "755 root root" "$(mode_of "$R/usr/bin/apikey-askpass")"
+	expect_eq "installed apikeyd is root 0755 (not setuid)" "755 root root" "$(mode_of "$R/usr/sbin/apikeyd")"
+	check "apikeyd.socket is enabled on installation" \
+		test -L "$R/etc/systemd/system/sockets.target.wants/apikeyd.socket"
+	expect_eq "apikeyd.service is not enabled (its socket starts it)" "" \
+		"$(find "$R/etc/systemd/system" -name apikeyd.service 2>&1)"
 	writable=$(in_root dpkg -L $DEB_PKG $DEB_CLIENT | while read -r f; do
 		[ -L "$R$f" ] || [ ! -e "$R$f" ] || find "$R$f" -maxdepth 0 -perm /022 -print; done)
 	expect_eq "no installed file or directory is group/world-writable" "" "$writable"
@@ -109,7 +129,7 @@ if [ "${1-}" = --in-namespace ]; then
 	check "the pam-auth-update profile is installed" test -f "$R/usr/share/pam-configs/apikey"
 	refute "the profile is not enabled on installation" grep -q pam_apikey "$R/etc/pam.d/common-auth" "$R/etc/pam.d/common-account"
 	expect_eq "man finds the installed pam_apikey(8)" "/usr/share/man/man8/pam_apikey.8.gz" "$(in_root man -w 8 pam_apikey 2>&1)"
-	for page in "8 pam_apikey" "8 apikeyctl" "8 apikey-helper" "1 apikey-askpass"; do
+	for page in "8 pam_apikey" "8 apikeyctl" "8 apikey-helper" "8 apikeyd" "1 apikey-askpass"; do
 		run_cmd in_root man --warnings -E UTF-8 -Tutf8 -Z $page
 		expect_eq "installed man page $page renders without warnings" "0:" "$RC:$ERR"
 	done
@@ -132,6 +152,48 @@ if [ "${1-}" = --in-namespace ]; then
 	run_cmd pam_test $T/pam.d pakpkg $TUSER --rhost 192.0.2.7 <<<"$gone"
 	expect_contains "the installed stack refuses a deleted key" "auth=PAM_AUTH_ERR" "$OUT"
 	check "the module logged the login to /dev/log" grep -q "$PAM_LOG(pakpkg:auth): accepted key for user=\"$TUSER\"" "$R$T/syslog"
+
+	# --- apikeyd: the installed daemon serves the installed module, as
+	# root would run it (no systemd here: its own socket under /run)
+	chroot "$R" /usr/bin/env -i /usr/sbin/apikeyd 2>"$WORK/apikeyd.err" &
+	DAEMON_PID=$!
+	for _ in $(seq 100); do
+		[ -S "$R/run/pam_apikey/apikeyd.sock" ] && break
+		kill -0 $DAEMON_PID 2>/dev/null || break
+		sleep 0.05
+	done
+	expect_eq "the installed apikeyd listens on /run/pam_apikey/apikeyd.sock (socket 0666)" "666 root root" \
+		"$(mode_of "$R/run/pam_apikey/apikeyd.sock")"
+	run_cmd pam_test $T/pam.d pakpkg $TUSER --rhost 192.0.2.7 --acct <<<"$key"
+	expect_contains "apikeyd: a key logs in (root caller)" "auth=PAM_SUCCESS" "$OUT"
+	expect_contains "apikeyd: the account check accepts it" "acct=PAM_SUCCESS" "$OUT"
+	run_cmd pam_test --user $T/pam.d pakpkg $TUSER --rhost 192.0.2.7 <<<"$key"
+	expect_contains "apikeyd: the user's own process logs in" "auth=PAM_SUCCESS" "$OUT"
+	run_cmd pam_test $T/pam.d pakpkg $TUSER --rhost 192.0.2.7 <<<"$gone"
+	expect_contains "apikeyd: a deleted key is refused" "auth=PAM_AUTH_ERR" "$OUT"
+	kill $DAEMON_PID 2>/dev/null
+	wait $DAEMON_PID
+	expect_eq "apikeyd stops on SIGTERM (exit 0)" 0 $?
+	check "the installed apikeyd served those logins" grep -Eq \
+		"apikeyd\\[$DAEMON_PID\\]: stopping after [1-9][0-9]* requests" "$R$T/syslog"
+	check "apikeyd removed its socket on stopping" test ! -e "$R/run/pam_apikey/apikeyd.sock"
+
+	# --- apikeyd's units as installed: systemd-analyze verifies them (the
+	# binary and the man page they name are installed) and rates the
+	# service's sandbox (offline: no systemd runs here)
+	U=/lib/systemd/system
+	expect_eq "the installed socket listens on the module's socket" "ListenStream=/run/pam_apikey/apikeyd.sock" \
+		"$(grep ^ListenStream= "$R$U/apikeyd.socket")"
+	expect_eq "the installed service runs /usr/sbin/apikeyd, Type=notify" "ExecStart=/usr/sbin/apikeyd Type=notify" \
+		"$(grep -h ^ExecStart= "$R$U/apikeyd.service") $(grep -h ^Type= "$R$U/apikeyd.service")"
+	run_cmd in_root systemd-analyze verify $U/apikeyd.socket $U/apikeyd.service
+	expect_eq "systemd-analyze verify accepts apikeyd.socket and apikeyd.service" "0:" "$RC:$ERR"
+	run_cmd in_root systemd-analyze security --offline=true --threshold=$EXPOSURE_MAX --no-pager $U/apikeyd.service
+	exposure=$(sed -n 's/.*Overall exposure level for apikeyd.service: \([0-9.]*\) \([A-Z]*\).*/\1 \2/p' <<<"$OUT$ERR")
+	expect_eq "systemd-analyze security: apikeyd.service's exposure ($exposure) is at most $((EXPOSURE_MAX / 10)).$((EXPOSURE_MAX % 10))" \
+		"0 yes" "$RC $([ -n "$exposure" ] && echo yes)"
+	# what is left exposed, for the log
+	grep '✗' <<<"$OUT" | sed 's/  */ /g; s/^/#   /'
 
 	# --- the weekly audit: units installed, the timer enabled, the
 	# service's command runs as written (no systemd runs here)
@@ -205,6 +267,143 @@ audit: 1 key, 1 with findings (no policy file at /etc/pam_apikey/policy.conf)" "
 fi
 
 # ---------------------------------------------------------------------
+# Part 3: apikeyd's units under a booted systemd -- a throw-away root with
+# the .debs installed, booted by systemd-nspawn (basic.target, private
+# network), runs inside its own mount namespace: socket activation,
+# READY=1 (Type=notify), and a sandbox in which apikeyd still reads the
+# store, writes tracking rows and logs to syslog
+# ---------------------------------------------------------------------
+if [ "${1-}" = --boot ]; then
+	WORK=$2
+	DEBS=$3
+	B3=$WORK/boot
+	R=$B3/root
+	P=/opt/pakboot # inside the root (nspawn mounts a tmpfs on /tmp)
+	set -u
+
+	mkdir -p "$B3/ov" "$R"
+	mount -t tmpfs -o mode=0755 tmpfs "$B3/ov" &&
+		mkdir "$B3/ov/upper" "$B3/ov/work" &&
+		mount -t overlay overlay \
+			-o "lowerdir=/,upperdir=$B3/ov/upper,workdir=$B3/ov/work" "$R"
+	if [ $? -ne 0 ] || [ ! -x "$R/lib/systemd/systemd" ]; then
+		not_ok "an overlay of / mounts as the root to boot"
+		exit 1
+	fi
+	# a fresh machine: no store, nothing of the host's /run, and services
+	# may start (a container image's policy-rc.d forbids it)
+	rm -rf "$R/var/lib/pam_apikey" "$R/etc/pam_apikey" "$R/usr/sbin/policy-rc.d" "$R/run/"*
+	mkdir -p "$R$P/pam.d"
+	cp "$DEBS"/${DEB_PKG}_*_*.deb "$DEBS"/${DEB_CLIENT}_*_*.deb "$R$P/"
+	install -m 0755 "$BUILD/pam-test" "$R$P/"
+	printf '%s\n' "auth required pam_apikey.so nodelay" "account required pam_apikey.so" >"$R$P/pam.d/pakpkg"
+	in_chroot() {
+		chroot "$R" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+			LC_ALL=C.UTF-8 DEBIAN_FRONTEND=noninteractive HOME=/root "$@"
+	}
+	mount -t proc proc "$R/proc"
+	mount --bind /dev "$R/dev"
+	echo "man-db man-db/auto-update boolean false" | in_chroot debconf-set-selections
+	run_cmd in_chroot dpkg -i $P/$(cd "$R$P" && ls ${DEB_PKG}_*_*.deb) $P/$(cd "$R$P" && ls ${DEB_CLIENT}_*_*.deb)
+	expect_eq "the .debs install into the root to boot" 0 "$RC"
+	[ "$RC" = 0 ] || printf '%s\n' "$OUT" "$ERR" | sed 's/^/#   /'
+	in_chroot useradd -m -s /bin/sh $TUSER
+	key=$(in_chroot apikeyctl create $TUSER --name pkg --allow 192.0.2.0/24 --never-expire --quiet)
+	gone=$(in_chroot apikeyctl create $TUSER --name gone --quiet)
+	in_chroot apikeyctl delete $TUSER/gone --yes >/dev/null
+	umount "$R/dev" "$R/proc"
+
+	# boot it; under a running systemd nspawn gets a scope of its own
+	keep_unit=--keep-unit
+	[ -d /run/systemd/system ] && keep_unit=
+	systemd-nspawn -q -D "$R" --boot --private-network --register=no $keep_unit \
+		-- --unit=basic.target </dev/null >"$B3/console" 2>&1 &
+	NSPAWN=$!
+	trap 'kill $NSPAWN 2>/dev/null; wait $NSPAWN 2>/dev/null' EXIT
+	INIT=
+	for _ in $(seq 300); do
+		INIT=$(pgrep -P $NSPAWN -x systemd) && break
+		kill -0 $NSPAWN 2>/dev/null || break
+		sleep 0.1
+	done
+	if [ -z "$INIT" ]; then
+		not_ok "systemd-nspawn boots the throw-away root" "$(tail -20 "$B3/console")"
+		exit 1
+	fi
+	# in_ct COMMAND...: in the booted machine (each at most a minute)
+	in_ct() {
+		timeout 60 nsenter -t "$INIT" -m -u -i -n -p -C -- /usr/bin/env -i \
+			PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C.UTF-8 "$@"
+	}
+	# systemctl needs the manager's bus, which comes up during the boot
+	for _ in $(seq 300); do
+		in_ct test -S /run/systemd/private && break
+		sleep 0.1
+	done
+	state=$(in_ct systemctl is-system-running --wait 2>&1)
+	case $state in
+	running | degraded) ok "systemd-nspawn boots the throw-away root to basic.target ($state)" ;;
+	*) not_ok "systemd-nspawn boots the throw-away root to basic.target" "$state" ;;
+	esac
+	[ "$state" = running ] || in_ct systemctl --failed --no-pager --plain | sed 's/^/#   /'
+
+	active() { in_ct systemctl is-active "$@" | tr '\n' ' ' | sed 's/ $//'; }
+	expect_eq "booted: apikeyd.socket listens, apikeyd.service waits for a connection" \
+		"active inactive" "$(active apikeyd.socket apikeyd.service)"
+	expect_eq "booted: the socket is root's 0666 in a root 0755 directory" "666 root root 755 root root" \
+		"$(in_ct stat -c '%a %U %G' /run/pam_apikey/apikeyd.sock /run/pam_apikey | tr '\n' ' ' | sed 's/ $//')"
+	run_cmd in_ct $P/pam-test $P/pam.d pakpkg $TUSER --rhost 192.0.2.7 --acct <<<"$key"
+	expect_contains "booted: a key logs in through apikeyd.socket (root caller)" "auth=PAM_SUCCESS" "$OUT"
+	expect_contains "booted: the account check accepts it" "acct=PAM_SUCCESS" "$OUT"
+	expect_eq "booted: the connection started apikeyd.service, which reported READY=1 (Type=notify)" \
+		active "$(active apikeyd.service)"
+	run_cmd in_ct setpriv --reuid=$TUSER --regid=$TUSER --init-groups \
+		$P/pam-test $P/pam.d pakpkg $TUSER --rhost 192.0.2.7 <<<"$key"
+	expect_contains "booted: the user's own process logs in through apikeyd" "auth=PAM_SUCCESS" "$OUT"
+	run_cmd in_ct $P/pam-test $P/pam.d pakpkg $TUSER --rhost 192.0.2.7 <<<"$gone"
+	expect_contains "booted: apikeyd refuses a deleted key" "auth=PAM_AUTH_ERR" "$OUT"
+	expect_contains "booted: apikeyd logs to syslog from its private /dev (PrivateDevices=)" \
+		"serving the store /var/lib/pam_apikey/keys.db" "$(in_ct journalctl --no-pager -o cat -t apikeyd)"
+	# the writer's rows: at least once a second, into the one writable path
+	used=
+	for _ in $(seq 30); do
+		used=$(in_ct apikeyctl list --json | jq -r '.[] | select(.name == "pkg") | .last_used_ip')
+		[ "$used" = 192.0.2.7 ] && break
+		sleep 0.1
+	done
+	expect_eq "booted: apikeyd wrote the tracking row (ProtectSystem=strict, the store writable)" "192.0.2.7" "$used"
+	run_cmd in_ct systemd-analyze security --threshold=$EXPOSURE_MAX --no-pager apikeyd.service
+	expect_eq "booted: systemd-analyze security rates the loaded apikeyd.service at most $((EXPOSURE_MAX / 10)).$((EXPOSURE_MAX % 10)) ($(sed -n 's/.*Overall exposure level for apikeyd.service: \([0-9.]* [A-Z]*\).*/\1/p' <<<"$OUT"))" 0 "$RC"
+
+	# killed: restarted (Restart=on-failure), and serving
+	in_ct systemctl kill -s KILL apikeyd.service
+	restarts=
+	for _ in $(seq 50); do
+		restarts=$(in_ct systemctl show -p NRestarts --value apikeyd.service)
+		[ "$restarts" = 1 ] && [ "$(active apikeyd.service)" = active ] && break
+		sleep 0.1
+	done
+	expect_eq "booted: a killed apikeyd is restarted" "1 active" "$restarts $(active apikeyd.service)"
+	run_cmd in_ct $P/pam-test $P/pam.d pakpkg $TUSER --rhost 192.0.2.7 <<<"$key"
+	expect_contains "booted: ... and serves again" "auth=PAM_SUCCESS" "$OUT"
+
+	# the socket stopped: the service stops with it (Requires=), the socket
+	# file goes (RemoveOnStop=), and the module runs the helper
+	in_ct systemctl stop apikeyd.socket
+	expect_eq "booted: stopping apikeyd.socket stops apikeyd.service" "inactive inactive" \
+		"$(active apikeyd.socket apikeyd.service)"
+	refute "booted: ... and removes the socket" in_ct test -e /run/pam_apikey/apikeyd.sock
+	run_cmd in_ct $P/pam-test $P/pam.d pakpkg $TUSER --rhost 192.0.2.7 <<<"$key"
+	expect_contains "booted: without the socket the key logs in through the helper" "auth=PAM_SUCCESS" "$OUT"
+
+	in_ct systemctl poweroff >/dev/null 2>&1
+	alive() { kill -0 "$1" 2>/dev/null; }
+	for _ in $(seq 300); do alive $NSPAWN || break; sleep 0.1; done
+	refute "the booted root powers off" alive $NSPAWN
+	exit 0
+fi
+
+# ---------------------------------------------------------------------
 # Part 1: on the host
 # ---------------------------------------------------------------------
 make_workdir
@@ -214,35 +413,49 @@ if ! sh "$TOP/tests/install-deps.sh" >"$WORK/deps.log" 2>&1; then
 	not_ok "the packaging tools are installed" "$(tail -5 "$WORK/deps.log")"
 	exit 1
 fi
-for t in dpkg-buildpackage dh lintian rpmbuild man; do
+for t in dpkg-buildpackage dh lintian rpmbuild man systemd-nspawn; do
 	command -v $t >/dev/null || { not_ok "$t is available"; exit 1; }
 done
-make -s -C "$TOP" all build/pam-test build/log-listen >"$WORK/make.log" 2>&1 ||
+# the build in $BUILD (APIKEY_BUILD), never another: B relative to the
+# tree when it is inside, as the Makefile's dependency files name it
+B=${BUILD#"$TOP"/}
+make -s -C "$TOP" B="$B" all "$B/pam-test" "$B/log-listen" >"$WORK/make.log" 2>&1 ||
 	{ not_ok "the programs build" "$(tail -5 "$WORK/make.log")"; exit 1; }
 
 # --- make install / uninstall into a DESTDIR
 D=$WORK/destdir
-run_cmd make -s -C "$TOP" install DESTDIR="$D"
+run_cmd make -s -C "$TOP" B="$B" install DESTDIR="$D"
 expect_eq "make install DESTDIR=... succeeds" 0 "$RC"
 PAMDIR_MK=$(pkg-config --variable=libdir pam)/security
 expect_eq "make install: helper root 4755 in /usr/sbin" "4755 root root" "$(mode_of "$D/usr/sbin/apikey-helper")"
 expect_eq "make install: apikeyctl 0755 in /usr/sbin" "755 root root" "$(mode_of "$D/usr/sbin/apikeyctl")"
 expect_eq "make install: apikey-askpass 0755 in /usr/bin" "755 root root" "$(mode_of "$D/usr/bin/apikey-askpass")"
+expect_eq "make install: apikeyd 0755 in /usr/sbin" "755 root root" "$(mode_of "$D/usr/sbin/apikeyd")"
 expect_eq "make install: module 0644 in pkg-config's PAM directory" "644 root root" "$(mode_of "$D$PAMDIR_MK/pam_apikey.so")"
-for m in man8/pam_apikey.8 man8/apikeyctl.8 man8/apikey-helper.8 man1/apikey-askpass.1; do
+for m in man8/pam_apikey.8 man8/apikeyctl.8 man8/apikey-helper.8 man8/apikeyd.8 man1/apikey-askpass.1; do
 	expect_eq "make install: $m 0644" "644 root root" "$(mode_of "$D/usr/share/man/$m")"
 done
+for u in apikeyd.socket apikeyd.service; do
+	expect_eq "make install: $u 0644" "644 root root" "$(mode_of "$D/usr/lib/systemd/system/$u")"
+done
+expect_eq "make install: apikeyd.service runs the installed apikeyd, the store writable" \
+	"ExecStart=/usr/sbin/apikeyd ReadWritePaths=-/var/lib/pam_apikey" \
+	"$(grep -h -e ^ExecStart= -e ^ReadWritePaths= "$D/usr/lib/systemd/system/apikeyd.service" | tr '\n' ' ' | sed 's/ $//')"
+expect_eq "make install: apikeyd.socket listens on the module's socket" "ListenStream=/run/pam_apikey/apikeyd.sock" \
+	"$(grep ^ListenStream= "$D/usr/lib/systemd/system/apikeyd.socket")"
 expect_eq "make install: the audit service runs the installed apikeyctl" "ExecStart=/usr/sbin/apikeyctl audit" \
 	"$(grep ^ExecStart= "$D/usr/lib/systemd/system/apikey-audit.service")"
 check "make install: the audit timer" test -f "$D/usr/lib/systemd/system/apikey-audit.timer"
 expect_eq "make install: nothing group/world-writable" "" "$(find "$D" -perm /022 ! -type l)"
 expect_eq "make install: no store or pepper is installed" "" "$(find "$D" -path '*pam_apikey/*' -o -name 'keys.db*' -o -name pepper)"
-run_cmd make -s -C "$TOP" install DESTDIR="$WORK/destdir2" PREFIX=/opt/pak PAMDIR=/opt/pak/security
+run_cmd make -s -C "$TOP" B="$B" install DESTDIR="$WORK/destdir2" PREFIX=/opt/pak PAMDIR=/opt/pak/security
 expect_eq "make install: with PREFIX the audit service runs that apikeyctl" "ExecStart=/opt/pak/sbin/apikeyctl audit" \
 	"$(grep ^ExecStart= "$WORK/destdir2/opt/pak/lib/systemd/system/apikey-audit.service" 2>&1)"
+expect_eq "make install: with PREFIX apikeyd.service runs that apikeyd" "ExecStart=/opt/pak/sbin/apikeyd" \
+	"$(grep ^ExecStart= "$WORK/destdir2/opt/pak/lib/systemd/system/apikeyd.service" 2>&1)"
 expect_eq "make install honours PREFIX and PAMDIR" "0 4755 644" \
 	"$RC $(stat -c %a "$WORK/destdir2/opt/pak/sbin/apikey-helper" "$WORK/destdir2/opt/pak/security/pam_apikey.so" 2>&1 | tr '\n' ' ' | sed 's/ $//')"
-run_cmd make -s -C "$TOP" uninstall DESTDIR="$D"
+run_cmd make -s -C "$TOP" B="$B" uninstall DESTDIR="$D"
 expect_eq "make uninstall removes every installed file" "0:" "$RC:$(find "$D" ! -type d)"
 
 # --- the .deb
@@ -258,9 +471,21 @@ expect_contains "the unit tests ran during the build" "passed, 0 failed" "$OUT"
 listing=$(dpkg-deb -c "$DEBS"/${DEB_PKG}_*_*.deb 2>&1)
 check "the .deb holds the helper setuid root" grep -Eq '^-rwsr-xr-x root/root .* \./usr/sbin/apikey-helper$' <<<"$listing"
 check "the .deb holds the module 0644 in $PAMDIR_DEB" grep -Eq "^-rw-r--r-- root/root .* \\.$PAMDIR_DEB/pam_apikey.so\$" <<<"$listing"
-for m in pam_apikey.8 apikeyctl.8 apikey-helper.8; do
+for m in pam_apikey.8 apikeyctl.8 apikey-helper.8 apikeyd.8; do
 	check "the .deb holds $m" grep -q "usr/share/man/man8/$m.gz" <<<"$listing"
 done
+check "the .deb holds apikeyd root 0755, not setuid" grep -Eq '^-rwxr-xr-x root/root .* \./usr/sbin/apikeyd$' <<<"$listing"
+for u in apikeyd.socket apikeyd.service; do
+	check "the .deb holds $u 0644 root" grep -Eq "^-rw-r--r-- root/root .* \\./lib/systemd/system/$u\$" <<<"$listing"
+done
+# dh_installsystemd's scripts: the socket enabled and started, the service
+# only try-restarted on upgrade (its socket starts it)
+postinst=$(dpkg-deb --ctrl-tarfile "$DEBS"/${DEB_PKG}_*_*.deb | tar -xOf - ./postinst)
+check "the .deb's postinst enables apikeyd.socket" grep -q "deb-systemd-helper enable 'apikeyd.socket'" <<<"$postinst"
+check "the .deb's postinst starts apikeyd.socket" grep -Eq "deb-systemd-invoke \\\$_dh_action .*'apikeyd.socket'" <<<"$postinst"
+expect_eq "the .deb's postinst never starts or enables apikeyd.service" "" \
+	"$(grep -E "(_dh_action|enable|start).*'apikeyd.service'" <<<"$postinst" | grep -v try-restart)"
+check "the .deb's postinst try-restarts a running apikeyd on upgrade" grep -q "deb-systemd-invoke try-restart 'apikeyd.service'" <<<"$postinst"
 check "the client .deb holds apikey-askpass(1)" grep -q "usr/share/man/man1/apikey-askpass.1.gz" <<<"$(dpkg-deb -c "$DEBS"/${DEB_CLIENT}_*_*.deb)"
 expect_eq "the .deb has no conffiles (store and pepper are made by postinst)" "" "$(dpkg-deb --ctrl-tarfile "$DEBS"/${DEB_PKG}_*_*.deb | tar -tf - | grep conffiles)"
 
@@ -280,6 +505,9 @@ expect_eq "lintian: no errors or warnings on the source package" "0:" "$RC:$(gre
 unshare -m --propagation private bash "$0" --in-namespace "$WORK" "$DEBS"
 rc=$?
 [ $rc -eq 0 ] || not_ok "the throw-away root tests finished" "exit status $rc"
+unshare -m --propagation private bash "$0" --boot "$WORK" "$DEBS"
+rc=$?
+[ $rc -eq 0 ] || not_ok "the booted-root tests finished" "exit status $rc"
 if [ $host_had_helper = no ]; then
 	check "the host has no /usr/sbin/apikey-helper afterwards" test ! -e /usr/sbin/apikey-helper
 fi
@@ -297,18 +525,25 @@ dump=$(rpm -qlp --dump "$RPM" 2>/dev/null)
 field() { awk -v p="$1" '$1 == p {print $5, $6, $7}' <<<"$dump"; }
 expect_eq "the .rpm holds the helper 4755 root" "0104755 root root" "$(field /usr/sbin/apikey-helper)"
 expect_eq "the .rpm holds apikeyctl 0755 root" "0100755 root root" "$(field /usr/sbin/apikeyctl)"
+expect_eq "the .rpm holds apikeyd 0755 root, not setuid" "0100755 root root" "$(field /usr/sbin/apikeyd)"
 check "the .rpm holds the module 0644 root in a security directory" \
 	grep -Eq '^/usr/lib[^ ]*/security/pam_apikey.so [0-9]+ [0-9]+ [0-9a-f]+ 0100644 root root ' <<<"$dump"
-for m in man8/pam_apikey.8 man8/apikeyctl.8 man8/apikey-helper.8 man1/apikey-askpass.1; do
+for m in man8/pam_apikey.8 man8/apikeyctl.8 man8/apikey-helper.8 man8/apikeyd.8 man1/apikey-askpass.1; do
 	check "the .rpm holds $m" grep -Eq "^/usr/share/man/$m(\\.gz)? " <<<"$dump"
 done
 expect_eq "the .rpm owns the store directory 0700" "040700 root root" "$(field /var/lib/pam_apikey)"
 expect_eq "the .rpm holds no store or pepper" "" "$(grep -E '/keys\.db|/pepper ' <<<"$dump")"
 expect_contains "the .rpm's %post runs apikeyctl init" "apikeyctl init" "$(rpm -qp --scripts "$RPM" 2>/dev/null)"
 expect_contains "the .rpm's %pre makes the verifier group" "groupadd -r apikey-verify" "$(rpm -qp --scripts "$RPM" 2>/dev/null)"
-for u in apikey-audit.service apikey-audit.timer; do
+for u in apikey-audit.service apikey-audit.timer apikeyd.socket apikeyd.service; do
 	expect_eq "the .rpm holds $u 0644 root" "0100644 root root" "$(field /usr/lib/systemd/system/$u)"
 done
-expect_contains "the .rpm's %post presets the audit timer" "preset apikey-audit.timer" "$(rpm -qp --scripts "$RPM" 2>/dev/null)"
+scripts=$(rpm -qp --scripts "$RPM" 2>/dev/null)
+expect_contains "the .rpm's %post presets the audit timer" "preset apikey-audit.timer" "$scripts"
+check "the .rpm's %post presets apikeyd.socket, never apikeyd.service" \
+	awk '/^postinstall/ {p=1; next} /^[a-z]+ scriptlet/ {p=0} p && !/^#/ && /preset/ {s = s $0} END {exit !(s ~ /apikeyd\.socket/ && s !~ /apikeyd\.service/)}' <<<"$scripts"
+check "the .rpm's %preun disables and stops apikeyd.socket and apikeyd.service" \
+	grep -Eq 'disable --now .*apikeyd\.socket apikeyd\.service' <<<"$scripts"
+check "the .rpm's %postun try-restarts apikeyd on upgrade" grep -q 'try-restart apikeyd.socket apikeyd.service' <<<"$scripts"
 expect_eq "the .deb and the .rpm have the same version" \
 	"$(dpkg-parsechangelog -l "$TOP/debian/changelog" -S Version)" "$(rpm -qp --qf '%{VERSION}' "$RPM" 2>/dev/null)"
