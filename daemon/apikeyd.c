@@ -63,6 +63,21 @@ static const char *parse_args(int argc, char **argv)
 	exit(2);
 }
 
+/* Enough descriptors for every connection: the soft limit raised toward
+ * MAX_CONNS (a limit it cannot raise is logged once accept fails). */
+static void room_for_connections(void)
+{
+	struct rlimit files;
+
+	if (getrlimit(RLIMIT_NOFILE, &files) != 0 ||
+	    files.rlim_cur >= MAX_CONNS + OWN_FDS)
+		return;
+	files.rlim_cur = files.rlim_max < MAX_CONNS + OWN_FDS
+			     ? files.rlim_max
+			     : MAX_CONNS + OWN_FDS;
+	setrlimit(RLIMIT_NOFILE, &files);
+}
+
 static void hygiene(void)
 {
 	struct rlimit no_core = {0, 0};
@@ -76,6 +91,7 @@ static void hygiene(void)
 		exit(1);
 	prctl(PR_SET_DUMPABLE, 0);
 	setrlimit(RLIMIT_CORE, &no_core);
+	room_for_connections();
 	signal(SIGPIPE, SIG_IGN);
 	openlog(PROGRAM_NAME, LOG_PID, LOG_AUTHPRIV);
 }

@@ -35,6 +35,7 @@ struct server {
 	int epfd, listen_fd, signal_fd;
 	bool draining;
 	long long drain_deadline;
+	long long accept_resume; /* > 0: accepting paused until then */
 	struct source *src;
 	struct queue *q;
 	struct conn conns[MAX_CONNS];
@@ -139,6 +140,28 @@ static bool open_conn(struct server *sv, int fd, const struct ucred *cred)
 	return true;
 }
 
+/* accept failing (out of descriptors or memory): the listening socket
+ * stays readable, so it leaves the loop for a while instead of spinning;
+ * its clients wait in the backlog meanwhile */
+static void pause_accepting(struct server *sv)
+{
+	syslog(LOG_WARNING, "accept: %m; accepting again in %d ms",
+	       ACCEPT_PAUSE_MS);
+	epoll_ctl(sv->epfd, EPOLL_CTL_DEL, sv->listen_fd, NULL);
+	sv->accept_resume = now_ms() + ACCEPT_PAUSE_MS;
+}
+
+static void resume_accepting(struct server *sv, long long now)
+{
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &listen_tag};
+
+	if (sv->accept_resume == 0 || now < sv->accept_resume ||
+	    sv->listen_fd < 0)
+		return;
+	sv->accept_resume = 0;
+	epoll_ctl(sv->epfd, EPOLL_CTL_ADD, sv->listen_fd, &ev);
+}
+
 static void accept_all(struct server *sv)
 {
 	for (;;) {
@@ -151,7 +174,7 @@ static void accept_all(struct server *sv)
 			continue;
 		if (fd < 0) {
 			if (errno != EAGAIN && errno != ECONNABORTED)
-				syslog(LOG_WARNING, "accept: %m");
+				pause_accepting(sv);
 			return;
 		}
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 ||
@@ -277,6 +300,8 @@ static int wait_ms(const struct server *sv, long long now)
 
 	if (sv->draining && (until < 0 || sv->drain_deadline < until))
 		until = sv->drain_deadline;
+	if (sv->accept_resume > 0 && (until < 0 || sv->accept_resume < until))
+		until = sv->accept_resume;
 	if (until < 0)
 		return -1;
 	return until <= now ? 0 : (int)(until - now);
@@ -314,6 +339,7 @@ static void loop(struct server *sv)
 		for (int i = 0; i < n; i++)
 			dispatch(sv, &events[i]);
 		expire(sv, now_ms());
+		resume_accepting(sv, now_ms());
 	}
 }
 

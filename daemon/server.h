@@ -28,6 +28,10 @@
 #define MAX_CONNS	    1024
 #define CONNS_PER_UID	    64
 #define REQUEST_DEADLINE_MS 2000
+#define ACCEPT_PAUSE_MS	    100
+/* descriptors beyond the connections: listener, epoll, signals, store,
+ * pepper, the writer's pipe, syslog */
+#define OWN_FDS 32
 
 /* Serves on the listening socket until a signal arrives on signal_fd and
  * the open connections are done; returns 0, or 1 on a setup failure. */
