@@ -112,13 +112,15 @@ bool request_decode(const char *buf, size_t len, struct request *req)
 
 	memset(req, 0, sizeof *req);
 	request_fields(req, op, fields);
-	if (!decode_fields(fields, REQUEST_FIELD_COUNT, REQ_MAGIC, buf, len))
-		return false;
-	if ((op[0] != REQ_OP_AUTH && op[0] != REQ_OP_ACCT) ||
-	    !rhost_text(req->rhost))
-		return false;
-	req->op = op[0];
-	return true;
+	if (decode_fields(fields, REQUEST_FIELD_COUNT, REQ_MAGIC, buf, len) &&
+	    (op[0] == REQ_OP_AUTH || op[0] == REQ_OP_ACCT) &&
+	    rhost_text(req->rhost)) {
+		req->op = op[0];
+		return true;
+	}
+	/* a refused request may still hold a key: none is kept */
+	explicit_bzero(req, sizeof *req);
+	return false;
 }
 
 size_t response_encode(const struct response *resp, char *buf, size_t buflen)

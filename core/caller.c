@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #include "caller.h"
 
+#include <errno.h>
 #include <grp.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +10,9 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "account.h"
 #include "logquote.h"
+#include "refusal_log.h"
 
 #define GROUP_FILE "/etc/group"
 
@@ -38,11 +40,15 @@ static bool verifier_gid(gid_t *gid)
 	bool seen = stat(GROUP_FILE, &st) == 0;
 
 	if (!seen || !cache.known || !same_group_file(&st, &cache.st)) {
-		struct group *gr = getgrnam(APIKEY_VERIFY_GROUP);
+		static char buf[65536]; /* a group's members can be many */
+		struct group gr, *found = NULL;
+		int rc = getgrnam_r(APIKEY_VERIFY_GROUP, &gr, buf, sizeof buf,
+				    &found);
 
-		cache.exists = gr != NULL;
-		cache.gid = gr != NULL ? gr->gr_gid : 0;
-		cache.known = seen;
+		cache.exists = rc == 0 && found != NULL;
+		cache.gid = cache.exists ? gr.gr_gid : 0;
+		/* a failed lookup is no answer: asked again next time */
+		cache.known = seen && (rc == 0 || rc == ENOENT || rc == ESRCH);
 		cache.st = st;
 	}
 	*gid = cache.gid;
@@ -85,41 +91,42 @@ void caller_identify_self(struct caller *c)
 	free(groups);
 }
 
-static bool own_account(uid_t uid, const char *user)
+enum caller_rule caller_allowed(struct caller *c, const struct request *req)
 {
-	struct passwd *pw = getpwuid(uid);
-
-	return pw != NULL && strcmp(pw->pw_name, user) == 0;
-}
-
-bool caller_allowed(struct caller *c, const struct request *req)
-{
-	char user[LOG_QUOTED_SIZE(REQ_USER_MAX)];
+	char user[LOG_QUOTED_SIZE(REQ_USER_MAX)], name[REQ_USER_MAX + 1];
+	enum lookup own;
 
 	if (c->uid == 0) {
 		c->scope = SCOPE_ANY_USER;
-		return true;
+		return CALLER_ALLOWED;
 	}
 	if (req->db[0] != '\0') {
-		syslog(LOG_WARNING, "refused: uid %u tried to choose the store",
-		       (unsigned)c->uid);
-		return false;
+		refusal_log(LOG_WARNING,
+			    "refused: uid %u tried to choose the store",
+			    (unsigned)c->uid);
+		return CALLER_REFUSED;
 	}
 	/* a member is a web server: its own account's keys too are checked
 	 * only as web keys, or any client could log in to it as the server's
 	 * own user with any key of that account */
 	if (c->verifier) {
 		c->scope = SCOPE_SERVICE_KEYS;
-		return true;
+		return CALLER_ALLOWED;
 	}
-	if (own_account(c->uid, req->user)) {
+	own = account_name(c->uid, name, sizeof name);
+	if (own == LOOKUP_FOUND && strcmp(name, req->user) == 0) {
 		c->scope = SCOPE_OWN_ACCOUNT;
-		return true;
+		return CALLER_ALLOWED;
 	}
-	syslog(LOG_WARNING,
-	       "refused: uid %u asked about another user's key; user=%s",
-	       (unsigned)c->uid, log_quote(req->user, user, sizeof user));
-	return false;
+	if (own == LOOKUP_FAILED) {
+		syslog(LOG_ERR, "cannot look uid %u up in the user database",
+		       (unsigned)c->uid);
+		return CALLER_UNKNOWN;
+	}
+	refusal_log(LOG_WARNING,
+		    "refused: uid %u asked about another user's key; user=%s",
+		    (unsigned)c->uid, log_quote(req->user, user, sizeof user));
+	return CALLER_REFUSED;
 }
 
 void caller_response(const struct caller *c, const struct verify_result *res,

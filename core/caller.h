@@ -41,9 +41,14 @@ void caller_identify(struct caller *c, uid_t uid, gid_t gid,
  * setuid helper). */
 void caller_identify_self(struct caller *c);
 
-/* Sets c->scope for req; false (logged) when the caller may not ask this
- * at all. */
-bool caller_allowed(struct caller *c, const struct request *req);
+enum caller_rule {
+	CALLER_ALLOWED,
+	CALLER_REFUSED, /* may not ask this at all (logged) */
+	CALLER_UNKNOWN	/* its account could not be looked up (logged) */
+};
+
+/* Sets c->scope for req when allowed. */
+enum caller_rule caller_allowed(struct caller *c, const struct request *req);
 
 /* What the caller hears of res: in full for root; for the verifier group
  * only the verdict; never a system error's details but to root. */

@@ -93,3 +93,13 @@ int open_safe_file(int dirfd, const char *dir, const char *name,
 	}
 	return fd;
 }
+
+bool std_fds_open(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) == -1 && errno == EBADF &&
+		    open("/dev/null", O_RDWR) != fd)
+			return false;
+	}
+	return true;
+}

@@ -37,4 +37,8 @@ int open_safe_file(int dirfd, const char *dir, const char *name,
 		   mode_t forbidden_mode, struct stat *st, char *err,
 		   size_t errlen);
 
+/* Descriptors 0 to 2 open (on /dev/null when they were closed), so that
+ * no file this process opens can become its standard input or output. */
+bool std_fds_open(void);
+
 #endif

@@ -18,9 +18,14 @@ static bool key_well_formed(const struct request *req)
 	       base62_string(req->key, KEY_ID_LEN);
 }
 
-bool serve_admissible(struct caller *c, const struct request *req)
+int serve_admissible(struct caller *c, const struct request *req)
 {
-	return caller_allowed(c, req) && key_well_formed(req);
+	switch (caller_allowed(c, req)) {
+	case CALLER_ALLOWED:
+		return key_well_formed(req) ? HELPER_OK : HELPER_REFUSED;
+	case CALLER_REFUSED: return HELPER_REFUSED;
+	default: return HELPER_SYSTEM_ERROR;
+	}
 }
 
 static void decide(const struct backing *b, const struct request *req,

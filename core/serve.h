@@ -32,10 +32,12 @@ struct served {
 	struct verify_result result; /* large: kept out of the stack */
 };
 
-/* False (logged) when the caller may not ask this at all, or its key (or
- * key id) cannot be one: the answer is HELPER_REFUSED, and no store is
- * read.  Sets c->scope for the request. */
-bool serve_admissible(struct caller *c, const struct request *req);
+/* HELPER_OK when the request may be decided (c->scope set for it);
+ * otherwise the answer, and no store is read: HELPER_REFUSED when the
+ * caller may not ask this at all (logged) or its key (or key id) cannot be
+ * one, HELPER_SYSTEM_ERROR when the caller's account could not be looked
+ * up. */
+int serve_admissible(struct caller *c, const struct request *req);
 
 /* Decides an admissible request from b, wiping req's key; fills out. */
 void serve_decide(const struct backing *b, struct request *req,

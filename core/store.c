@@ -361,6 +361,15 @@ struct store *store_open(const char *path, enum store_mode mode, char *err,
 	return s;
 }
 
+bool store_idle(struct store *s)
+{
+	for (sqlite3_stmt *st = sqlite3_next_stmt(s->db, NULL); st != NULL;
+	     st = sqlite3_next_stmt(s->db, st))
+		if (sqlite3_stmt_busy(st))
+			return false;
+	return sqlite3_get_autocommit(s->db) != 0;
+}
+
 void store_close(struct store *s)
 {
 	if (s == NULL)

@@ -32,6 +32,7 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include "refusal_log.h"
 #include "safefile.h"
 #include "secret.h"
 #include "server.h"
@@ -82,6 +83,8 @@ static void hygiene(void)
 {
 	struct rlimit no_core = {0, 0};
 
+	if (!std_fds_open())
+		exit(1);
 	if (getuid() != 0 || geteuid() != 0) {
 		fprintf(stderr, "apikeyd: must be run as root\n");
 		exit(1);
@@ -94,6 +97,7 @@ static void hygiene(void)
 	room_for_connections();
 	signal(SIGPIPE, SIG_IGN);
 	openlog(PROGRAM_NAME, LOG_PID, LOG_AUTHPRIV);
+	refusal_log_limit(); /* any user can make it refuse at will */
 }
 
 /* SIGTERM and SIGINT, read from a descriptor in the event loop. */
@@ -115,6 +119,7 @@ static bool socket_dir_safe(const char *path)
 {
 	char dir[sizeof((struct sockaddr_un *)0)->sun_path], base[256];
 	char err[512];
+	struct stat st;
 	int fd;
 
 	if (!split_path(path, dir, sizeof dir, base, sizeof base)) {
@@ -128,6 +133,11 @@ static bool socket_dir_safe(const char *path)
 		syslog(LOG_ERR, "%s", err);
 		return false;
 	}
+	if (fstat(fd, &st) == 0 && (st.st_mode & 0005) != 0005)
+		syslog(LOG_WARNING,
+		       "%s is not open to others (mode %04o): only root's "
+		       "logins reach apikeyd, the others run the helper",
+		       dir, (unsigned)(st.st_mode & 07777));
 	close(fd);
 	return true;
 }
@@ -157,7 +167,18 @@ static bool path_free(const struct sockaddr_un *sa)
 	return unlink(sa->sun_path) == 0;
 }
 
-static int listen_on(const char *path)
+/* Removes the socket this apikeyd bound, unless another has replaced it
+ * since (a new apikeyd that found this one draining). */
+static void unlink_if_ours(const char *path, const struct stat *bound)
+{
+	struct stat st;
+
+	if (lstat(path, &st) == 0 && st.st_dev == bound->st_dev &&
+	    st.st_ino == bound->st_ino)
+		unlink(path);
+}
+
+static int listen_on(const char *path, struct stat *bound)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	int fd;
@@ -169,7 +190,8 @@ static int listen_on(const char *path)
 		return -1;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 ||
-	    chmod(path, 0666) != 0 || listen(fd, SOMAXCONN) != 0) {
+	    lstat(path, bound) != 0 || chmod(path, 0666) != 0 ||
+	    listen(fd, SOMAXCONN) != 0) {
 		syslog(LOG_ERR, "cannot listen on %s: %m", path);
 		if (fd >= 0)
 			close(fd);
@@ -219,6 +241,7 @@ int main(int argc, char **argv)
 {
 	static struct source src;
 	static struct queue q;
+	struct stat bound;
 	const char *path = parse_args(argc, argv);
 	int listen_fd, signal_fd, status;
 	bool own_socket;
@@ -232,7 +255,7 @@ int main(int argc, char **argv)
 	    0)
 		return 1;
 	if (own_socket)
-		listen_fd = listen_on(path);
+		listen_fd = listen_on(path, &bound);
 	if (!clear_environment() || listen_fd < 0 || !secret_init() ||
 	    (signal_fd = signal_descriptor()) < 0) {
 		syslog(LOG_ERR, "cannot start");
@@ -248,7 +271,7 @@ int main(int argc, char **argv)
 	queue_stop(&q);
 	source_close(&src);
 	if (own_socket)
-		unlink(path);
+		unlink_if_ours(path, &bound);
 	syslog(LOG_INFO, "stopped");
 	return status;
 }

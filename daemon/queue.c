@@ -39,20 +39,26 @@ static void write_batch(const char *db_path, const struct outcome *rows,
 }
 
 /* The rows waiting in the pipe (non-blocking), at most QUEUE_BATCH_MAX;
- * 0 at EOF.  Each row came in one write, so reads are whole (PIPE_BUF). */
-static size_t read_batch(int fd, struct outcome *rows)
+ * *eof once apikeyd has closed it.  Each row came in one write, so reads
+ * are whole (PIPE_BUF).  A failed read is not EOF: the rows stay in the
+ * pipe for the next round. */
+static size_t read_batch(int fd, struct outcome *rows, bool *eof)
 {
 	size_t count = 0;
 
 	while (count < QUEUE_BATCH_MAX) {
 		ssize_t n = read(fd, &rows[count], sizeof rows[count]);
 
-		if (n == (ssize_t)sizeof rows[count])
+		if (n == (ssize_t)sizeof rows[count]) {
 			count++;
-		else if (n < 0 && errno == EINTR)
+		} else if (n < 0 && errno == EINTR) {
 			continue;
-		else
+		} else {
+			*eof = n == 0;
+			if (n < 0 && errno != EAGAIN)
+				syslog(LOG_ERR, "tracking writer: read: %m");
 			break;
+		}
 	}
 	return count;
 }
@@ -64,6 +70,7 @@ static noreturn void writer(int fd, const char *db_path)
 	struct timespec gather = {0, QUEUE_FLUSH_MS * 1000000L};
 	struct pollfd pfd = {fd, POLLIN, 0};
 	size_t count;
+	bool eof = false;
 
 	/* it ends at EOF, once apikeyd has gone: never with rows unread */
 	signal(SIGTERM, SIG_IGN);
@@ -75,10 +82,11 @@ static noreturn void writer(int fd, const char *db_path)
 		while (poll(&pfd, 1, -1) < 0 && errno == EINTR)
 			;
 		nanosleep(&gather, NULL); /* the rest of the batch */
-		count = read_batch(fd, rows);
-		if (count == 0)
+		count = read_batch(fd, rows, &eof);
+		if (count > 0)
+			write_batch(db_path, rows, count);
+		else if (eof)
 			_exit(0);
-		write_batch(db_path, rows, count);
 	}
 }
 
@@ -109,7 +117,7 @@ static bool start_writer(struct queue *q)
 bool queue_start(struct queue *q, const char *db_path)
 {
 	q->db_path = db_path;
-	q->dropped = 0;
+	q->dropped = q->dropping = 0;
 	q->fd = -1;
 	if (start_writer(q))
 		return true;
@@ -117,34 +125,45 @@ bool queue_start(struct queue *q, const char *db_path)
 	return false;
 }
 
-/* The writer is gone: reap it and start another for the rows to come. */
-static void restart_writer(struct queue *q)
+void queue_restart(struct queue *q)
 {
 	syslog(LOG_ERR, "the tracking writer went away; starting another");
 	close(q->fd);
 	q->fd = -1;
-	waitpid(q->pid, NULL, 0);
+	while (waitpid(q->pid, NULL, 0) < 0 && errno == EINTR)
+		;
 	start_writer(q);
 }
 
-void queue_push(struct queue *q, const struct outcome *o)
+/* Each episode of dropping is logged when it starts and when it ends. */
+static void count_drop(struct queue *q, bool dropped)
+{
+	if (dropped && q->dropping++ == 0)
+		syslog(LOG_WARNING, "dropping tracking rows: %s",
+		       q->fd < 0 ? "no writer" : "the writer is behind");
+	if (!dropped && q->dropping > 0) {
+		syslog(LOG_WARNING,
+		       "recording tracking rows again, %lu dropped",
+		       q->dropping);
+		q->dropped += q->dropping;
+		q->dropping = 0;
+	}
+}
+
+bool queue_push(struct queue *q, const struct outcome *o)
 {
 	ssize_t n;
 
 	if (!o->record)
-		return;
+		return true;
 	n = q->fd >= 0 ? write(q->fd, o, sizeof *o) : -1;
-	if (n == (ssize_t)sizeof *o)
-		return;
-	if (q->dropped++ == 0)
-		syslog(LOG_WARNING, "dropping tracking rows: %s",
-		       q->fd < 0 ? "no writer" : "the writer is behind");
-	if (n < 0 && errno == EPIPE)
-		restart_writer(q);
+	count_drop(q, n != (ssize_t)sizeof *o);
+	return !(n < 0 && errno == EPIPE);
 }
 
 void queue_stop(struct queue *q)
 {
+	q->dropped += q->dropping;
 	if (q->dropped > 0)
 		syslog(LOG_WARNING, "dropped %lu tracking rows in all",
 		       q->dropped);

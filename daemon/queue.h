@@ -26,16 +26,22 @@ struct queue {
 	const char *db_path;
 	int fd;	   /* the pipe's write end, non-blocking; -1: none */
 	pid_t pid; /* the writer */
-	unsigned long dropped;
+	unsigned long dropped;	/* in earlier episodes */
+	unsigned long dropping; /* in this one */
 };
 
-/* Forks the writer; call it before opening the store.  False (logged)
- * when there is none: rows are then dropped. */
+/* Forks the writer.  Only while this process has no store open: a child
+ * forked with one inherits SQLite's lock bookkeeping for descriptors it
+ * closes, and could never lock the store.  False (logged) when there is
+ * none: rows are then dropped. */
 bool queue_start(struct queue *q, const char *db_path);
 
-/* Hands o to the writer (or drops it when the pipe is full or the writer
- * is gone: a new one is started for the next row). */
-void queue_push(struct queue *q, const struct outcome *o);
+/* Hands o to the writer, or drops it (counted) when the pipe is full.
+ * False when the writer is gone: close the store, then queue_restart. */
+bool queue_push(struct queue *q, const struct outcome *o);
+
+/* Reaps the writer that went away and forks another (as queue_start). */
+void queue_restart(struct queue *q);
 
 /* Closes the pipe and waits until the writer has written what it had. */
 void queue_stop(struct queue *q);

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "refusal_log.h"
 #include "serve.h"
 
 struct conn {
@@ -20,7 +21,7 @@ struct conn {
 	size_t len;
 	long long deadline;
 	struct conn *prev, *next; /* the open ones, oldest first */
-	char *buf; /* REQ_BUF bytes of its own */
+	char *buf;		  /* REQ_BUF bytes of its own */
 };
 
 /* one more than a request may hold */
@@ -200,7 +201,7 @@ static void answer(int fd, int status, const struct response *resp)
 
 	if (len == 0 ||
 	    send(fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)len)
-		syslog(LOG_DEBUG, "a client went away before its answer");
+		refusal_log(LOG_DEBUG, "a client went away before its answer");
 }
 
 /* The whole request is in: decide and answer it. */
@@ -211,11 +212,12 @@ static void serve_conn(struct server *sv, struct conn *c)
 	static struct request req;
 	struct caller caller;
 	struct backing b;
+	int status;
 
 	sv->requests++;
 	if (!request_decode(c->buf, c->len, &req)) {
-		syslog(LOG_ERR, "refused: malformed request from uid %u",
-		       (unsigned)c->uid);
+		refusal_log(LOG_ERR, "refused: malformed request from uid %u",
+			    (unsigned)c->uid);
 		answer(c->fd, HELPER_BAD_REQUEST, &none);
 		return;
 	}
@@ -223,17 +225,23 @@ static void serve_conn(struct server *sv, struct conn *c)
 			peer_groups(c->fd, groups, NGROUPS_MAX));
 	if (req.db[0] != '\0') {
 		/* its own store only: another is the helper's (for root) */
-		syslog(LOG_ERR, "refused: a request naming another store "
-				"from uid %u",
-		       (unsigned)c->uid);
+		refusal_log(LOG_ERR,
+			    "refused: a request naming another store from "
+			    "uid %u",
+			    (unsigned)c->uid);
 		answer(c->fd, HELPER_BAD_REQUEST, &none);
-	} else if (!serve_admissible(&caller, &req)) {
-		answer(c->fd, HELPER_REFUSED, &none);
+	} else if ((status = serve_admissible(&caller, &req)) != HELPER_OK) {
+		answer(c->fd, status, &none);
 	} else {
 		source_refresh(sv->src, &b);
 		serve_decide(&b, &req, &caller, &sv->served);
+		source_settle(sv->src);
 		answer(c->fd, sv->served.status, &sv->served.response);
-		queue_push(sv->q, &sv->served.outcome);
+		if (!queue_push(sv->q, &sv->served.outcome)) {
+			/* the next request opens the store again */
+			source_close(sv->src);
+			queue_restart(sv->q);
+		}
 	}
 	explicit_bzero(&req, sizeof req);
 }
@@ -241,21 +249,22 @@ static void serve_conn(struct server *sv, struct conn *c)
 static void on_readable(struct server *sv, struct conn *c)
 {
 	for (;;) {
-		ssize_t n =
-		    read(c->fd, c->buf + c->len, REQ_BUF - c->len);
+		ssize_t n = read(c->fd, c->buf + c->len, REQ_BUF - c->len);
 
 		if (n > 0) {
 			c->len += (size_t)n;
 			if (c->len <= REQ_MAX)
 				continue;
-			syslog(LOG_ERR,
-			       "refused: a request over %zu bytes "
-			       "from uid %u",
-			       (size_t)REQ_MAX, (unsigned)c->uid);
+			refusal_log(LOG_ERR,
+				    "refused: a request over %zu bytes from "
+				    "uid %u",
+				    (size_t)REQ_MAX, (unsigned)c->uid);
 			answer(c->fd, HELPER_BAD_REQUEST,
 			       &(const struct response){0});
-		} else if (n == 0) {
+		} else if (n == 0 && c->len > 0) {
 			serve_conn(sv, c);
+		} else if (n == 0) {
+			/* a connection without a request: nothing to say */
 		} else if (errno == EINTR) {
 			continue;
 		} else if (errno == EAGAIN) {
@@ -303,7 +312,7 @@ static int wait_ms(const struct server *sv, long long now)
 	if (sv->accept_resume > 0 && (until < 0 || sv->accept_resume < until))
 		until = sv->accept_resume;
 	if (until < 0)
-		return -1;
+		return 1000; /* at least once a second: refusal_log_tick */
 	return until <= now ? 0 : (int)(until - now);
 }
 
@@ -340,6 +349,7 @@ static void loop(struct server *sv)
 			dispatch(sv, &events[i]);
 		expire(sv, now_ms());
 		resume_accepting(sv, now_ms());
+		refusal_log_tick();
 	}
 }
 
@@ -365,6 +375,7 @@ int server_run(int listen_fd, int signal_fd, struct source *src,
 		return 1;
 	}
 	loop(&sv);
+	refusal_log_flush();
 	while (sv.oldest != NULL)
 		close_conn(&sv, sv.oldest);
 	if (sv.listen_fd >= 0)

@@ -88,6 +88,16 @@ void source_refresh(struct source *src, struct backing *b)
 	b->unavailable = src->error;
 }
 
+void source_settle(struct source *src)
+{
+	if (src->store == NULL || store_idle(src->store))
+		return;
+	syslog(LOG_ERR, "a decision left the store mid-read; opening it "
+			"again for the next request");
+	store_close(src->store);
+	src->store = NULL;
+}
+
 void source_close(struct source *src)
 {
 	store_close(src->store);

@@ -28,6 +28,10 @@ struct source {
 void source_init(struct source *src, const char *db_path,
 		 const char *pepper_path);
 
+/* After a decision: a store left inside a transaction or a statement
+ * (it must not be) is closed, and opened again by the next refresh. */
+void source_settle(struct source *src);
+
 /* Checks (and if need be reopens) the store and pepper, and points b at
  * them, or at the reason they cannot be used. */
 void source_refresh(struct source *src, struct backing *b);

@@ -44,6 +44,7 @@
 #include "logquote.h"
 #include "protocol.h"
 #include "root.h"
+#include "safefile.h"
 #include "secret.h"
 #include "serve.h"
 #include "store.h"
@@ -53,15 +54,6 @@
 #define PROGRAM_NAME "apikey-helper"
 /* the module writes the whole request before the helper starts */
 #define REQUEST_DEADLINE_MS 2000
-
-static void valid_std_fds(void)
-{
-	for (int fd = 0; fd <= 2; fd++) {
-		if (fcntl(fd, F_GETFD) == -1 && errno == EBADF &&
-		    open("/dev/null", O_RDWR) != fd)
-			_exit(HELPER_SYSTEM_ERROR);
-	}
-}
 
 /* Everything but faults is blocked; SIGALRM (default: terminate) bounds
  * the run.  A kill -9 leaves SQLite's journal to undo any open write. */
@@ -83,7 +75,8 @@ static void hygiene(int argc, char **argv)
 {
 	struct rlimit no_core = {0, 0};
 
-	valid_std_fds();
+	if (!std_fds_open())
+		_exit(HELPER_SYSTEM_ERROR);
 	if (close_range(3, ~0U, 0) != 0)
 		_exit(HELPER_SYSTEM_ERROR);
 	if (clearenv() != 0)
@@ -212,8 +205,8 @@ int main(int argc, char **argv)
 		       "refused: malformed or missing request from "
 		       "uid %u",
 		       (unsigned)caller.uid);
-	} else if (!serve_admissible(&caller, &req)) {
-		status = HELPER_REFUSED;
+	} else if ((status = serve_admissible(&caller, &req)) != HELPER_OK) {
+		/* refused or undecidable: the store is not read */
 	} else {
 		const char *db = req.db[0] != '\0' ? req.db : APIKEY_DB_PATH;
 

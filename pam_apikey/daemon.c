@@ -93,7 +93,9 @@ static bool send_all(int fd, const char *buf, size_t len, long long deadline)
 }
 
 /* The answer until EOF: its length, or -1 on a timeout, an error or more
- * than an answer can hold. */
+ * than an answer can hold.  A connection reset before a byte came is 0:
+ * the kernel resets it when the daemon closes (or dies) with the request
+ * unread, as past its connection caps or killed before it read it. */
 static ssize_t read_answer(int fd, char *buf, size_t cap, long long deadline)
 {
 	size_t len = 0;
@@ -101,7 +103,7 @@ static ssize_t read_answer(int fd, char *buf, size_t cap, long long deadline)
 	for (;;) {
 		ssize_t n = read(fd, buf + len, cap - len);
 
-		if (n == 0)
+		if (n == 0 || (n < 0 && errno == ECONNRESET && len == 0))
 			return (ssize_t)len;
 		if (n > 0 && (len += (size_t)n) == cap)
 			return -1;

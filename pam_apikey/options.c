@@ -83,9 +83,10 @@ void parse_options(pam_handle_t *pamh, int argc, const char **argv,
 	/* apikeyd serves its own store only: another store is the helper's */
 	if (opts->db[0] != '\0')
 		opts->daemon = "";
-	/* apikeyd knows a caller by its effective uid, the helper by its real
-	 * one (unix_chkpwd's rule): a process whose two differ (su, another
-	 * setuid program) asks the helper, so both give it the same answer */
-	if (getuid() != geteuid())
+	/* apikeyd knows a caller by its effective ids, the helper by its real
+	 * ones (unix_chkpwd's rule): a process whose two differ (su, another
+	 * setuid or setgid program) asks the helper, so both give it the same
+	 * answer */
+	if (getuid() != geteuid() || getgid() != getegid())
 		opts->daemon = "";
 }

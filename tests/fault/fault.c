@@ -45,6 +45,8 @@ enum {
 	F_FSTAT,
 	F_FSTATAT,
 	F_GETPWNAM,
+	F_GETPWNAM_R,
+	F_GETPWUID_R,
 	F_FSYNC,
 	F_FDATASYNC,
 	F_FORK,
@@ -68,6 +70,8 @@ static const char *const NAMES[F_COUNT] = {"malloc",
 					   "fstat",
 					   "fstatat",
 					   "getpwnam",
+					   "getpwnam_r",
+					   "getpwuid_r",
 					   "fsync",
 					   "fdatasync",
 					   "fork",
@@ -341,6 +345,30 @@ struct passwd *getpwnam(const char *name)
 		return NULL;
 	}
 	return real_getpwnam(name);
+}
+
+int getpwnam_r(const char *name, struct passwd *pw, char *buf, size_t len,
+	       struct passwd **found)
+{
+	REAL(int, getpwnam_r,
+	     (const char *, struct passwd *, char *, size_t, struct passwd **))
+	if (should_fail(F_GETPWNAM_R)) {
+		*found = NULL;
+		return EIO;
+	}
+	return real_getpwnam_r(name, pw, buf, len, found);
+}
+
+int getpwuid_r(uid_t uid, struct passwd *pw, char *buf, size_t len,
+	       struct passwd **found)
+{
+	REAL(int, getpwuid_r,
+	     (uid_t, struct passwd *, char *, size_t, struct passwd **))
+	if (should_fail(F_GETPWUID_R)) {
+		*found = NULL;
+		return EIO;
+	}
+	return real_getpwuid_r(uid, pw, buf, len, found);
 }
 
 int fsync(int fd)
