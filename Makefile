@@ -189,14 +189,15 @@ check: deps
 
 # the suites that load our code into our own processes, rebuilt with ASan
 # and UBSan (sshd and pamtester cannot load a sanitized module)
-SANITIZE_SUITES := unit cli.sh crash.sh pam.sh fuzz_replay.sh
+SANITIZE_SUITES := unit cli.sh crash.sh pam.sh pam.sh+apikeyd daemon.sh \
+                   fuzz_replay.sh
 check-sanitize: deps
 	$(MAKE) B=build-sanitize SANITIZE=1 all \
 	  $(TEST_BINS:$(B)/%=build-sanitize/%)
 	APIKEY_BUILD=$(CURDIR)/build-sanitize APIKEY_SANITIZED=1 \
 	  sh tests/run.sh $(SANITIZE_SUITES)
 
-# apikeyctl and the helper under valgrind memcheck
+# apikeyctl, the helper and apikeyd under valgrind memcheck
 check-valgrind: deps
 	$(MAKE) all $(TEST_BINS)
 	sh tests/run.sh valgrind.sh

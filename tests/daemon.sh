@@ -669,6 +669,14 @@ test_callers() {
 	service webapi "auth required $MOD helper=$WORK/no-such-helper"
 	expect_eq "carol's login of alice through the module and apikeyd" PAM_SUCCESS "$(user_auth $CAROL webapi $ALICE "$skey")"
 	expect_eq "bob's login of alice through the module and apikeyd: refused" PAM_AUTH_ERR "$(user_auth $BOB webapi $ALICE "$skey")"
+	# a setgid program of the verifier group run by bob: its effective
+	# gid is the group's, its real one bob's; the module sends it to the
+	# helper, which judges the real one, so bob gains nothing
+	install -m 2755 -o root -g apikey-verify "$BIN/pam-test" "$BIN/sgid-pam-test"
+	service webapi "auth required $MOD helper=$BIN/apikey-helper"
+	expect_eq "a setgid program of the verifier group run by bob cannot check alice's web key" PAM_AUTH_ERR \
+		"$(printf '%s\n' "$skey" | as_user $BOB "$BIN/sgid-pam-test" "$WORK/pam.d" webapi $ALICE | sed -n 's/^auth=//p')"
+	expect_eq "... while carol, in the group, can (the check above can fail)" PAM_SUCCESS "$(user_auth $CAROL webapi $ALICE "$skey")"
 }
 
 # ---- a flood of refusals ----------------------------------------------
@@ -692,6 +700,88 @@ test_refusal_flood() {
 	check "... at most 20 refusal lines a second reach the log" test "$n" -ge 1 -a "$n" -le $((20 * (secs + 1)))
 	expect_contains "... the rest are counted in one line" "more refused requests were not logged (at most 20 lines a second)" "$log"
 	expect_contains "... and the verifier's check is logged" "uid $(id -u $CAROL) (group apikey-verify) checked a key for authentication" "$log"
+}
+
+# ---- what the attacker review found ----------------------------------
+
+# A tracking writer that dies is replaced by one that can lock the store
+# (the daemon closes its store before it forks the new one).
+test_writer_replaced() {
+	writer=$(pgrep -P "$DAEMON_PID" | head -1)
+	check "apikeyd has a tracking writer" test -n "$writer"
+	: >"$SYSLOG"
+	kill -9 "$writer"
+	sleep 0.2
+	ask "$WORK/good.req" >/dev/null # its row meets the dead writer
+	sleep 0.3
+	used=$(key_json $ALICE/main | jq -r .use_count)
+	for _ in 1 2 3; do ask "$WORK/good.req" >/dev/null; done
+	sleep 0.5
+	expect_eq "after its writer was killed, apikeyd records every use again" "$((used + 3))" "$(key_json $ALICE/main | jq -r .use_count)"
+	log=$(syslog_text)
+	expect_contains "... having said it replaced the writer" "the tracking writer went away; starting another" "$log"
+	expect_lacks "... and the new writer never failed to lock the store" "locking protocol" "$log"
+	check "... a new writer process" test "$(pgrep -P "$DAEMON_PID" | head -1)" != "$writer"
+}
+
+# A daemon still draining when a new one starts does not remove the new
+# one's socket as it exits.
+test_old_daemon_keeps_off() {
+	bg_as $ALICE "$BIN/testtool" stall "$SOCK" 1 10 0 <"$WORK/good.req" >/dev/null
+	sleep 0.3
+	old=$DAEMON_PID
+	kill -TERM "$old"
+	sleep 0.2
+	daemon_start || return
+	wait "$old"
+	expect_eq "a daemon that drained while a new one started left the new one's socket" "answer 0" \
+		"$(ask "$WORK/good.req" | cut -d' ' -f1-2)"
+}
+
+# A refused request that held a key leaves no copy of it in the daemon.
+test_no_key_left() {
+	{ request A $ALICE 127.0.0.1 "$akey"; printf 'trailing'; } >"$WORK/key-junk.req"
+	expect_eq "a request with a key and trailing bytes is refused as malformed" "answer 13" "$(ask "$WORK/key-junk.req" | cut -d' ' -f1-2)"
+	# shellcheck disable=SC2016
+	scan='import re,sys
+pid, key = sys.argv[1], sys.argv[2].encode()
+n = 0
+with open(f"/proc/{pid}/maps") as maps, open(f"/proc/{pid}/mem", "rb", 0) as mem:
+    for line in maps:
+        lo, hi = (int(x, 16) for x in line.split()[0].split("-"))
+        if "r" not in line.split()[1]: continue
+        try:
+            mem.seek(lo); n += mem.read(hi - lo).count(key)
+        except (OSError, ValueError, OverflowError): pass
+print(n)'
+	expect_eq "... and no copy of the key is left in apikeyd's memory" 0 "$(python3 -c "$scan" "$DAEMON_PID" "$akey")"
+	# the scan finds a key where one is (a process holding it)
+	printf '%s\n' "$akey" | (read -r k; sleep 2; echo "$k" >/dev/null) &
+	holder=$!
+	sleep 0.3
+	check "... (the scan finds a key in a process that holds one)" test "$(python3 -c "$scan" "$holder" "$akey")" -ge 1
+	wait "$holder"
+}
+
+# A socket directory others cannot enter is reported; systemd's
+# NOTIFY_SOCKET survives the emptied environment (READY=1 is sent).
+test_start_up() {
+	daemon_stop
+	: >"$SYSLOG"
+	chmod 0700 "$WORK/daemon"
+	daemon_start
+	expect_contains "a socket directory others cannot enter is logged as such" \
+		"is not open to others (mode 0700): only root's logins reach apikeyd" "$(syslog_text)"
+	daemon_stop
+	chmod 0755 "$WORK/daemon"
+	python3 -c 'import socket,sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(sys.argv[1]); s.settimeout(10)
+print(s.recv(4096).decode())' "$WORK/notify.sock" >"$WORK/notify.out" &
+	listener=$!
+	wait_until test -S "$WORK/notify.sock"
+	daemon_start NOTIFY_SOCKET="$WORK/notify.sock"
+	wait "$listener"
+	expect_eq "with NOTIFY_SOCKET set (apikeyd.service, Type=notify) it tells systemd it is ready" "READY=1" "$(cat "$WORK/notify.out")"
 }
 
 # ---- SIGTERM ----------------------------------------------------------
@@ -759,6 +849,10 @@ test_hang
 test_killed_mid_request
 test_callers
 test_refusal_flood
+test_writer_replaced
+test_old_daemon_keeps_off
+test_no_key_left
+test_start_up
 test_sigterm_drains
 test_faults
 daemon_stop

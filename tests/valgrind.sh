@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-2-Clause
-# apikeyctl and the helper under valgrind memcheck: any invalid read or
-# write, use of uninitialised memory or definite leak makes valgrind exit
-# 99 instead of the program's own status.  (make check-valgrind)
+# apikeyctl, the helper and apikeyd under valgrind memcheck: any invalid
+# read or write, use of uninitialised memory or definite leak makes
+# valgrind exit 99 instead of the program's own status.
+# (make check-valgrind)
 . "$(dirname "$0")/sandbox.sh"
 sandbox_enter "$@"
 sandbox_setup
@@ -58,3 +59,22 @@ vg_helper 10 "wrong secret" "$WORK/wrong"
 vg_helper 0 "account check" "$WORK/acct"
 vg_helper 13 "malformed request" "$WORK/malformed"
 vg_ctl 0 delete delete $ALICE/vg-renamed --yes
+
+# apikeyd under memcheck (and its writer, a fork): each kind of request
+# above, then SIGTERM; the writer's rows too
+key=$("$BIN/apikeyctl" create $ALICE --name vgd --quiet)
+request A $ALICE 192.0.2.9 "$key" >"$WORK/good"
+"${VG[@]}" "$BIN/apikeyd" 2>"$WORK/vgd.err" &
+vpid=$!
+for _ in $(seq 500); do [ -S "$DAEMON_DIR/apikeyd.sock" ] && break; sleep 0.02; done
+answers=""
+for r in good ipdenied nouser wrong acct malformed; do
+	answers="$answers $("$BIN/testtool" ask "$DAEMON_DIR/apikeyd.sock" <"$WORK/$r" | cut -d' ' -f2)"
+done
+expect_eq "valgrind: apikeyd answers each kind of request" " 0 10 11 10 10 13" "$answers"
+kill -TERM "$vpid"
+wait "$vpid"
+RC=$?
+expect_eq "valgrind: apikeyd stops cleanly" 0 "$RC"
+if [ "$RC" = 99 ]; then head -30 "$WORK/vgd.err" | sed "s/^/#   /"; fi
+expect_eq "valgrind: apikeyd's writer recorded the use" 1 "$("$BIN/apikeyctl" show $ALICE/vgd --json | jq -r .use_count)"
