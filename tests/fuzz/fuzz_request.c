@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* The helper's request framing and the module's response framing. */
+/* The request framing (helper and apikeyd), the helper's response and
+ * apikeyd's answer as the module reads them. */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -13,6 +14,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct request req;
 	static struct response resp;
 	char again[REQ_MAX];
+	char answer[ANSWER_MAX];
+	int status;
 
 	if (request_decode((const char *)data, size, &req)) {
 		/* what decodes must encode back to the same bytes */
@@ -21,5 +24,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			__builtin_trap();
 	}
 	(void)response_decode((const char *)data, size, &resp);
+	if (answer_decode((const char *)data, size, &status, &resp)) {
+		/* an answer the module takes is one apikeyd could send */
+		size_t len = answer_encode(status, &resp, answer, sizeof answer);
+		if (len != size || memcmp(answer, data, size) != 0)
+			__builtin_trap();
+	}
 	return 0;
 }
