@@ -142,11 +142,29 @@ run "printf 'user = \"$USER_NAME:%s\"\\n' \"\$API\" | curl -s -o /dev/null -K - 
 grep -q "HTTP 401" "$WORK/out"
 step "once deleted, the next request gets 401" $?
 
+say "11. apikeyd: the same decisions from a root daemon that keeps the store open, without a process per login"
+run "apikeyd & APIKEYD=\$!"
+DAEMON_PID=$APIKEYD # stopped at exit, should a step below fail
+run "until [ -S /run/pam_apikey/apikeyd.sock ]; do sleep 0.1; done"
+run "API2=\$(apikeyctl create $USER_NAME --name api-daemon --service nginx-api --allow 127.0.0.2 --quiet)"
+run "printf 'user = \"$USER_NAME:%s\"\\n' \"\$API2\" | curl -s -K - -w ' (HTTP %{http_code})\\n' --interface 127.0.0.2 http://127.0.0.1:$HTTP_PORT/api/"
+grep -q "(HTTP 200)" "$WORK/out"
+step "the key is served, checked by apikeyd" $?
+run "apikeyctl delete $USER_NAME/api-daemon --yes"
+run "printf 'user = \"$USER_NAME:%s\"\\n' \"\$API2\" | curl -s -o /dev/null -K - -w 'HTTP %{http_code}\\n' --interface 127.0.0.2 http://127.0.0.1:$HTTP_PORT/api/"
+grep -q "HTTP 401" "$WORK/out"
+step "deleted, it is refused by apikeyd on the next request" $?
+run "kill \$APIKEYD"
+wait "$APIKEYD" 2>/dev/null
+DAEMON_PID=""
+syslog_text | grep -q "apikeyd\[[0-9]*\]: uid [0-9]* (group apikey-verify) checked a key"
+step "apikeyd answered those requests (its log says so)" $?
+
 say "What the module logged to authpriv (this sandbox's log), keys never included:"
 syslog_text >/dev/null # every line so far is in the log file
-run "grep -o -e 'pam_apikey(sshd:auth): .*' -e 'apikey-helper.*uid.*checked a key.*' $SYSLOG"
+run "grep -o -e 'pam_apikey(sshd:auth): .*' -e 'apikey-helper.*uid.*checked a key.*' -e 'apikeyd.*uid.*checked a key.*' $SYSLOG"
 syslog_text >"$WORK/log"
-! grep -q "$KEY\|$NEW\|$OLD\|$API\|$OTHER" "$WORK/log"
+! grep -q "$KEY\|$NEW\|$OLD\|$API\|$API2\|$OTHER" "$WORK/log"
 step "no key string in the log" $?
 
 echo
