@@ -292,7 +292,12 @@ test_never_reads() {
 	done
 	rss3=$(daemon_rss)
 	echo "# apikeyd's RSS: $rss0 KiB before, $rss1 after 100 clients that never read, $rss3 after 300"
-	check "its memory does not grow with more such clients (rounds 2 and 3 add under 512 KiB)" test $((rss3 - rss1)) -lt 512
+	# (ASan's quarantine holds freed memory back: no figure to judge by)
+	if [ -z "${APIKEY_SANITIZED-}" ]; then
+		check "its memory does not grow with more such clients (rounds 2 and 3 add under 512 KiB)" test $((rss3 - rss1)) -lt 512
+	else
+		echo "# not judged in a sanitized build: its memory growth"
+	fi
 }
 
 # ---- out of descriptors -----------------------------------------------
@@ -674,8 +679,14 @@ test_callers() {
 	# helper, which judges the real one, so bob gains nothing
 	install -m 2755 -o root -g apikey-verify "$BIN/pam-test" "$BIN/sgid-pam-test"
 	service webapi "auth required $MOD helper=$BIN/apikey-helper"
-	expect_eq "a setgid program of the verifier group run by bob cannot check alice's web key" PAM_AUTH_ERR \
-		"$(printf '%s\n' "$skey" | as_user $BOB "$BIN/sgid-pam-test" "$WORK/pam.d" webapi $ALICE | sed -n 's/^auth=//p')"
+	# (run by a user, a sanitized setgid pam-test dies in LeakSanitizer
+	# with "a fatal error": the unsanitized run has this check)
+	if [ -z "${APIKEY_SANITIZED-}" ]; then
+		expect_eq "a setgid program of the verifier group run by bob cannot check alice's web key" PAM_AUTH_ERR \
+			"$(printf '%s\n' "$skey" | as_user $BOB "$BIN/sgid-pam-test" "$WORK/pam.d" webapi $ALICE | sed -n 's/^auth=//p')"
+	else
+		echo "# not run in a sanitized build: a setgid program"
+	fi
 	expect_eq "... while carol, in the group, can (the check above can fail)" PAM_SUCCESS "$(user_auth $CAROL webapi $ALICE "$skey")"
 }
 
@@ -754,6 +765,11 @@ with open(f"/proc/{pid}/maps") as maps, open(f"/proc/{pid}/mem", "rb", 0) as mem
             mem.seek(lo); n += mem.read(hi - lo).count(key)
         except (OSError, ValueError, OverflowError): pass
 print(n)'
+	# (ASan reserves terabytes of shadow memory: no scan of that)
+	if [ -n "${APIKEY_SANITIZED-}" ]; then
+		echo "# not run in a sanitized build: the memory scan"
+		return
+	fi
 	expect_eq "... and no copy of the key is left in apikeyd's memory" 0 "$(python3 -c "$scan" "$DAEMON_PID" "$akey")"
 	# the scan finds a key where one is (a process holding it)
 	printf '%s\n' "$akey" | (read -r k; sleep 2; echo "$k" >/dev/null) &
