@@ -8,13 +8,16 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "account.h"
 #include "logquote.h"
 #include "refusal_log.h"
 
-#define GROUP_FILE "/etc/group"
+#define GROUP_FILE		"/etc/group"
+#define GROUP_KEEP_SECONDS	30
+#define GROUP_KEEP_NONE_SECONDS 1
 
 static bool same_group_file(const struct stat *a, const struct stat *b)
 {
@@ -26,20 +29,33 @@ static bool same_group_file(const struct stat *a, const struct stat *b)
 	       a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
 }
 
-/* The verifier group's gid (false: there is none), looked up again only
- * when /etc/group changed: apikeyd asks for every request, and a name
- * NSS does not know costs a walk of every NSS source. */
+static time_t monotonic_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return ts.tv_sec;
+}
+
+/* The verifier group's gid (false: there is none).  apikeyd asks for
+ * every request, and a name NSS does not know costs a walk of every NSS
+ * source, so an answer is kept while /etc/group is unchanged, for at most
+ * GROUP_KEEP_SECONDS (the group may live in a directory service) and
+ * GROUP_KEEP_NONE_SECONDS when there was no such group (a directory
+ * service away can say so too); a failed lookup is not kept at all. */
 static bool verifier_gid(gid_t *gid)
 {
 	static struct {
-		bool known, exists;
+		bool exists;
 		gid_t gid;
+		time_t until; /* 0: nothing kept */
 		struct stat st;
 	} cache;
 	struct stat st;
-	bool seen = stat(GROUP_FILE, &st) == 0;
+	time_t now = monotonic_seconds();
 
-	if (!seen || !cache.known || !same_group_file(&st, &cache.st)) {
+	if (stat(GROUP_FILE, &st) != 0 || !same_group_file(&st, &cache.st) ||
+	    now >= cache.until) {
 		static char buf[65536]; /* a group's members can be many */
 		struct group gr, *found = NULL;
 		int rc = getgrnam_r(APIKEY_VERIFY_GROUP, &gr, buf, sizeof buf,
@@ -47,9 +63,10 @@ static bool verifier_gid(gid_t *gid)
 
 		cache.exists = rc == 0 && found != NULL;
 		cache.gid = cache.exists ? gr.gr_gid : 0;
-		/* a failed lookup is no answer: asked again next time */
-		cache.known = seen && (rc == 0 || rc == ENOENT || rc == ESRCH);
 		cache.st = st;
+		cache.until = rc != 0 && rc != ENOENT && rc != ESRCH ? 0
+			      : cache.exists ? now + GROUP_KEEP_SECONDS
+					     : now + GROUP_KEEP_NONE_SECONDS;
 	}
 	*gid = cache.gid;
 	return cache.exists;

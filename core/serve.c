@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "logquote.h"
+#include "refusal_log.h"
 
 /* A key (or key id) that cannot be one is refused before the store is
  * read: no request that is bound to fail takes a store lock. */
@@ -54,9 +55,11 @@ void serve_decide(const struct backing *b, struct request *req,
 		 req->key + (req->op == REQ_OP_AUTH ? KEY_PREFIX_LEN : 0));
 	decide(b, req, c, now, &out->result);
 	secret_wipe(req->key, sizeof req->key);
+	/* any user can ask while the store is unusable: limited in apikeyd */
 	if (out->result.verdict == VERDICT_SYSTEM_ERROR)
-		syslog(LOG_ERR, "store error: %s",
-		       log_quote(out->result.reason, reason, sizeof reason));
+		refusal_log(
+		    LOG_ERR, "store error: %s",
+		    log_quote(out->result.reason, reason, sizeof reason));
 	caller_log_check(c, req, key_id, &out->result); /* before the answer */
 	caller_response(c, &out->result, &out->response);
 	out->status = caller_status(c, out->result.verdict);

@@ -361,6 +361,11 @@ struct store *store_open(const char *path, enum store_mode mode, char *err,
 	return s;
 }
 
+bool store_schema_current(struct store *s)
+{
+	return user_version(s) == schema_version;
+}
+
 bool store_idle(struct store *s)
 {
 	for (sqlite3_stmt *st = sqlite3_next_stmt(s->db, NULL); st != NULL;

@@ -33,6 +33,10 @@ struct store;
 /* NULL on failure, with the reason in err. */
 struct store *store_open(const char *path, enum store_mode mode, char *err,
 			 size_t errlen);
+/* The store's schema is still the one this program knows (apikeyctl init
+ * may have migrated it since it was opened). */
+bool store_schema_current(struct store *s);
+
 /* No transaction open and no statement under way: what every decision
  * must leave behind, or the next would read an old snapshot. */
 bool store_idle(struct store *s);

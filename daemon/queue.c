@@ -140,7 +140,8 @@ static void count_drop(struct queue *q, bool dropped)
 {
 	if (dropped && q->dropping++ == 0)
 		syslog(LOG_WARNING, "dropping tracking rows: %s",
-		       q->fd < 0 ? "no writer" : "the writer is behind");
+		       q->fd < 0 ? "no writer"
+				 : "the writer is behind or gone");
 	if (!dropped && q->dropping > 0) {
 		syslog(LOG_WARNING,
 		       "recording tracking rows again, %lu dropped",
@@ -156,7 +157,11 @@ bool queue_push(struct queue *q, const struct outcome *o)
 
 	if (!o->record)
 		return true;
-	n = q->fd >= 0 ? write(q->fd, o, sizeof *o) : -1;
+	if (q->fd < 0) {
+		count_drop(q, true);
+		return true; /* no writer to replace */
+	}
+	n = write(q->fd, o, sizeof *o);
 	count_drop(q, n != (ssize_t)sizeof *o);
 	return !(n < 0 && errno == EPIPE);
 }

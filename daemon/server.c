@@ -163,16 +163,19 @@ static void resume_accepting(struct server *sv, long long now)
 	epoll_ctl(sv->epfd, EPOLL_CTL_ADD, sv->listen_fd, &ev);
 }
 
-static void accept_all(struct server *sv)
+/* At most ACCEPT_BATCH connections per wake-up: a user who connects and
+ * closes as fast as it can must not keep the loop from reading the
+ * others' requests (the listener is level-triggered: the rest wait). */
+static void accept_some(struct server *sv)
 {
-	for (;;) {
+	for (int i = 0; i < ACCEPT_BATCH; i++) {
 		int fd = accept4(sv->listen_fd, NULL, NULL,
 				 SOCK_NONBLOCK | SOCK_CLOEXEC);
 		struct ucred cred;
 		socklen_t len = sizeof cred;
 
 		if (fd < 0 && errno == EINTR)
-			continue;
+			continue; /* (counted: at most ACCEPT_BATCH tries) */
 		if (fd < 0) {
 			if (errno != EAGAIN && errno != ECONNABORTED)
 				pause_accepting(sv);
@@ -319,7 +322,7 @@ static int wait_ms(const struct server *sv, long long now)
 static void dispatch(struct server *sv, const struct epoll_event *ev)
 {
 	if (ev->data.ptr == &listen_tag)
-		accept_all(sv);
+		accept_some(sv);
 	else if (ev->data.ptr == &signal_tag)
 		start_draining(sv);
 	else if (((struct conn *)ev->data.ptr)->fd >= 0)

@@ -29,6 +29,7 @@
 #define CONNS_PER_UID	    64
 #define REQUEST_DEADLINE_MS 2000
 #define ACCEPT_PAUSE_MS	    100
+#define ACCEPT_BATCH	    32
 /* descriptors beyond the connections: listener, epoll, signals, store,
  * pepper, the writer's pipe, syslog */
 #define OWN_FDS 32

@@ -7,6 +7,7 @@
 #include <syslog.h>
 
 #include "logquote.h"
+#include "safefile.h"
 
 static bool same_file(const struct stat *a, const struct stat *b)
 {
@@ -41,9 +42,26 @@ static void unavailable(struct source *src)
 	       log_quote(src->error, quoted, sizeof quoted));
 }
 
+/* The four things a decision depends on, as they are now; false (errno)
+ * when one cannot be seen. */
+static bool look(const struct source *src, struct stat st[4])
+{
+	return lstat(src->db_path, &st[0]) == 0 &&
+	       lstat(src->pepper_path, &st[1]) == 0 &&
+	       lstat(src->db_dir, &st[2]) == 0 &&
+	       lstat(src->pepper_dir, &st[3]) == 0;
+}
+
+static bool unchanged(const struct source *src, const struct stat st[4])
+{
+	return same_file(&st[0], &src->db_st) &&
+	       same_contents(&st[1], &src->pepper_st) &&
+	       same_file(&st[2], &src->db_dir_st) &&
+	       same_file(&st[3], &src->pepper_dir_st);
+}
+
 /* Opens both, recording what was opened; false (src->error) on failure. */
-static bool open_both(struct source *src, const struct stat *db_st,
-		      const struct stat *pepper_st)
+static bool open_both(struct source *src, const struct stat st[4])
 {
 	store_close(src->store);
 	src->store =
@@ -51,8 +69,10 @@ static bool open_both(struct source *src, const struct stat *db_st,
 	if (src->store == NULL || !pepper_load(src->pepper_path, src->pepper,
 					       src->error, sizeof src->error))
 		return false;
-	src->db_st = *db_st;
-	src->pepper_st = *pepper_st;
+	src->db_st = st[0];
+	src->pepper_st = st[1];
+	src->db_dir_st = st[2];
+	src->pepper_dir_st = st[3];
 	src->logged[0] = '\0';
 	syslog(LOG_INFO, "serving the store %s", src->db_path);
 	return true;
@@ -61,26 +81,31 @@ static bool open_both(struct source *src, const struct stat *db_st,
 void source_init(struct source *src, const char *db_path,
 		 const char *pepper_path)
 {
+	char base[256];
+
 	memset(src, 0, sizeof *src);
 	src->db_path = db_path;
 	src->pepper_path = pepper_path;
 	snprintf(src->error, sizeof src->error, "not opened yet");
+	if (!split_path(db_path, src->db_dir, sizeof src->db_dir, base,
+			sizeof base) ||
+	    !split_path(pepper_path, src->pepper_dir, sizeof src->pepper_dir,
+			base, sizeof base))
+		src->db_dir[0] = src->pepper_dir[0] = '\0'; /* never seen */
 }
 
 void source_refresh(struct source *src, struct backing *b)
 {
-	struct stat db_st, pepper_st;
-	bool seen = lstat(src->db_path, &db_st) == 0 &&
-		    lstat(src->pepper_path, &pepper_st) == 0;
+	struct stat st[4];
 
-	if (!seen) {
+	if (!look(src, st)) {
 		snprintf(src->error, sizeof src->error,
 			 "cannot see the store or the pepper: %s",
 			 strerror(errno));
 		unavailable(src);
-	} else if (src->store == NULL || !same_file(&db_st, &src->db_st) ||
-		   !same_contents(&pepper_st, &src->pepper_st)) {
-		if (!open_both(src, &db_st, &pepper_st))
+	} else if (src->store == NULL || !unchanged(src, st) ||
+		   !store_schema_current(src->store)) {
+		if (!open_both(src, st))
 			unavailable(src);
 	}
 	b->store = src->store;

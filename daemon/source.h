@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The store and pepper apikeyd keeps open between requests.  Before each
- * request both are looked at again (lstat): a store or pepper replaced,
- * moved, chowned or chmodded since they were opened is opened again, with
- * every check store_open and pepper_load make; one that fails them leaves
- * the daemon answering system errors until it is fixed.
+ * request both, and their directories, are looked at again (lstat): one
+ * replaced, moved, chowned or chmodded since they were opened, or a store
+ * whose schema was migrated, is opened again, with every check store_open
+ * and pepper_load make; one that fails them leaves the daemon answering
+ * system errors until it is fixed.
  */
 #ifndef DAEMON_SOURCE_H
 #define DAEMON_SOURCE_H
@@ -21,6 +22,8 @@ struct source {
 	struct store *store; /* NULL: unavailable, error says why */
 	unsigned char pepper[PEPPER_LEN];
 	struct stat db_st, pepper_st; /* as opened */
+	char db_dir[256], pepper_dir[256];
+	struct stat db_dir_st, pepper_dir_st; /* their directories, as opened */
 	char error[512];
 	char logged[512]; /* the last reason logged */
 };

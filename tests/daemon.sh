@@ -800,6 +800,76 @@ print(s.recv(4096).decode())' "$WORK/notify.sock" >"$WORK/notify.out" &
 	expect_eq "with NOTIFY_SOCKET set (apikeyd.service, Type=notify) it tells systemd it is ready" "READY=1" "$(cat "$WORK/notify.out")"
 }
 
+# ---- what the second review found -------------------------------------
+
+# A user connecting and closing as fast as it can does not keep the
+# daemon from reading others' requests (accepts are taken in batches):
+# another's login is answered at once, by apikeyd or (the backlog full)
+# by the helper, never left to wait out the module's timeout.
+test_connect_storm() {
+	bg_as $ALICE "$BIN/testtool" storm "$SOCK" 6 4 >"$WORK/storm.out"
+	p=$BG
+	sleep 0.5
+	prompt=0
+	for _ in 1 2 3 4 5; do
+		t0=$(date +%s%N)
+		r=$(pam_auth both $BOB "$bkey")
+		ms=$(ms_since "$t0")
+		echo "# during a connect storm: $r in $ms ms"
+		[ "$r" = PAM_SUCCESS ] && [ "$ms" -lt 2000 ] && prompt=$((prompt + 1))
+		sleep 0.3
+	done
+	wait "$p"
+	echo "# the storm: $(cat "$WORK/storm.out") connections in 4 s"
+	expect_eq "during one user's connect storm, 5 of 5 logins of another succeed within 2 s" 5 "$prompt"
+}
+
+# A store migrated, or a directory made unsafe, after apikeyd opened the
+# store is noticed before the next request, as a fresh open would.
+test_store_changed_under_it() {
+	version=$(dbq 'PRAGMA user_version')
+	dbq 'PRAGMA user_version = 99'
+	expect_eq "a store migrated past what apikeyd knows: a system error on the next request" "answer 12" "$(ask "$WORK/good.req" | cut -d' ' -f1-2)"
+	expect_contains "... saying why (quoted)" 'newer\x20than\x20this\x20program\x20knows' "$(syslog_text)"
+	dbq "PRAGMA user_version = $version"
+	expect_eq "... and served again once it is back" "answer 0" "$(ask "$WORK/good.req" | cut -d' ' -f1-2)"
+	chmod 0777 "$WORK/store"
+	expect_eq "a store directory made writable by all: a system error on the next request" "answer 12" "$(ask "$WORK/good.req" | cut -d' ' -f1-2)"
+	expect_contains "... saying why (quoted)" "unsafe\\x20directory\\x20$STORE_DIR" "$(syslog_text)"
+	chmod 0700 "$WORK/store"
+	expect_eq "... and served again once it is safe" "answer 0" "$(ask "$WORK/good.req" | cut -d' ' -f1-2)"
+}
+
+# Requests answered with a store error while the store is gone are
+# logged within the refusal budget, not once each.
+test_store_error_flood() {
+	mv "$DB" "$WORK/away.db"
+	: >"$SYSLOG"
+	t0=$(date +%s%N)
+	bg_as $ALICE "$BIN/testtool" noread "$SOCK" 300 0 <"$WORK/good.req" >"$WORK/sflood.out"
+	wait "$BG"
+	secs=$(($(ms_since "$t0") / 1000 + 1))
+	for _ in $(seq 150); do grep -q 'were not logged' "$SYSLOG" && break; sleep 0.02; done
+	n=$(grep -c "apikeyd\[$DAEMON_PID\]: store error" <<<"$(syslog_text)")
+	echo "# 300 requests while the store is gone, over $secs s: $n store error lines"
+	check "while the store is gone, a user's 300 requests log at most 20 store errors a second" test "$n" -ge 1 -a "$n" -le $((20 * (secs + 1)))
+	expect_contains "... the rest counted in one line" "more refused requests were not logged" "$(syslog_text)"
+	mv "$WORK/away.db" "$DB"
+	expect_eq "... and with the store back, served again" "answer 0" "$(ask "$WORK/good.req" | cut -d' ' -f1-2)"
+}
+
+# A failed lookup of the verifier group is not remembered: the next check
+# is the group's again.
+test_group_lookup_failure() {
+	daemon_stop
+	daemon_start LD_PRELOAD="$SHIM" FAULT_FUNC=getgrnam_r FAULT_NTH=1 || return
+	first=$(user_ask $CAROL "$WORK/web.req" | cut -d' ' -f1-2)
+	echo "# carol's check while the group lookup failed: $first"
+	expect_eq "after a failed lookup of the verifier group, carol's next check is the group's again" "answer 0" "$(user_ask $CAROL "$WORK/web.req" | cut -d' ' -f1-2)"
+	daemon_stop
+	daemon_start
+}
+
 # ---- SIGTERM ----------------------------------------------------------
 
 # SIGTERM: no new connections (the module asks the helper), the open ones
@@ -864,6 +934,10 @@ test_garbage_answers
 test_hang
 test_killed_mid_request
 test_callers
+test_group_lookup_failure
+test_connect_storm
+test_store_changed_under_it
+test_store_error_flood
 test_refusal_flood
 test_writer_replaced
 test_old_daemon_keeps_off

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # Fault injection: tests/fault/fault.c (LD_PRELOAD, tests only) fails one
 # call at a time — allocation, open, read/write, fstat, getpwnam(_r),
-# getpwuid_r, fsync, fork, pipe, SQLite open/prepare/step/exec,
+# getpwuid_r, getgrnam_r, fsync, fork, pipe, SQLite open/prepare/step/exec,
 # sodium_init — at call sites
 # swept across each function's calls in a normal run.  Never a crash, never
 # a success for a wrong key, never PAM_IGNORE for a key, never half a key

@@ -24,6 +24,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <pwd.h>
 #include <sqlite3.h>
 #include <stdarg.h>
@@ -47,6 +48,7 @@ enum {
 	F_GETPWNAM,
 	F_GETPWNAM_R,
 	F_GETPWUID_R,
+	F_GETGRNAM_R,
 	F_FSYNC,
 	F_FDATASYNC,
 	F_FORK,
@@ -59,28 +61,13 @@ enum {
 	F_COUNT
 };
 
-static const char *const NAMES[F_COUNT] = {"malloc",
-					   "calloc",
-					   "realloc",
-					   "open",
-					   "openat",
-					   "read",
-					   "write",
-					   "pwrite64",
-					   "fstat",
-					   "fstatat",
-					   "getpwnam",
-					   "getpwnam_r",
-					   "getpwuid_r",
-					   "fsync",
-					   "fdatasync",
-					   "fork",
-					   "pipe2",
-					   "sqlite3_open_v2",
-					   "sqlite3_prepare_v3",
-					   "sqlite3_step",
-					   "sqlite3_exec",
-					   "sodium_init"};
+static const char *const NAMES[F_COUNT] = {
+    "malloc",	    "calloc",	    "realloc",	       "open",
+    "openat",	    "read",	    "write",	       "pwrite64",
+    "fstat",	    "fstatat",	    "getpwnam",	       "getpwnam_r",
+    "getpwuid_r",   "getgrnam_r",   "fsync",	       "fdatasync",
+    "fork",	    "pipe2",	    "sqlite3_open_v2", "sqlite3_prepare_v3",
+    "sqlite3_step", "sqlite3_exec", "sodium_init"};
 
 static long counts[F_COUNT];
 static int fail_func = -1;
@@ -369,6 +356,18 @@ int getpwuid_r(uid_t uid, struct passwd *pw, char *buf, size_t len,
 		return EIO;
 	}
 	return real_getpwuid_r(uid, pw, buf, len, found);
+}
+
+int getgrnam_r(const char *name, struct group *gr, char *buf, size_t len,
+	       struct group **found)
+{
+	REAL(int, getgrnam_r,
+	     (const char *, struct group *, char *, size_t, struct group **))
+	if (should_fail(F_GETGRNAM_R)) {
+		*found = NULL;
+		return EIO;
+	}
+	return real_getgrnam_r(name, gr, buf, len, found);
 }
 
 int fsync(int fd)

@@ -47,6 +47,10 @@
  *                                   next once an answer waits); print
  *                                   "sent N", hold them HOLD_MS, print
  *                                   "answered A"
+ *   testtool storm PATH PROCS SECONDS
+ *                                   PROCS processes connecting and closing
+ *                                   as fast as they can for SECONDS; print
+ *                                   "connected N"
  *   testtool listen PATH LOG [HEX]  a listener at PATH (mode 0666): per
  *                                   connection it reads to EOF (at most
  *                                   3 s), appends "got BYTES" to LOG,
@@ -530,6 +534,48 @@ static int listener(const char *path, const char *log, const char *hex)
 	}
 }
 
+/* Connects and closes in a loop until the deadline; the count. */
+static long storm_one(const char *path, time_t until)
+{
+	long n = 0;
+
+	while (time(NULL) < until) {
+		int fd = unix_connect(path);
+
+		if (fd >= 0) {
+			close(fd);
+			n++;
+		}
+	}
+	return n;
+}
+
+static int storm(const char *path, int procs, int seconds)
+{
+	time_t until = time(NULL) + seconds;
+	long total = 0;
+	int fds[2];
+
+	if (procs < 1 || procs > 64 || pipe(fds) != 0)
+		return 2;
+	for (int i = 0; i < procs; i++) {
+		if (fork() == 0) {
+			long n = storm_one(path, until);
+
+			_exit(write(fds[1], &n, sizeof n) == (ssize_t)sizeof n
+				  ? 0
+				  : 1);
+		}
+	}
+	close(fds[1]);
+	for (long n; read(fds[0], &n, sizeof n) == (ssize_t)sizeof n;)
+		total += n;
+	while (wait(NULL) > 0)
+		;
+	printf("connected %ld\n", total);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	char key[KEY_LEN + 1];
@@ -565,6 +611,8 @@ int main(int argc, char **argv)
 		return hog(argv[2], atoi(argv[3]), argv[4]);
 	if (argc == 5 && strcmp(argv[1], "noread") == 0)
 		return noread(argv[2], atoi(argv[3]), atol(argv[4]));
+	if (argc == 5 && strcmp(argv[1], "storm") == 0)
+		return storm(argv[2], atoi(argv[3]), atoi(argv[4]));
 	if ((argc == 4 || argc == 5) && strcmp(argv[1], "listen") == 0)
 		return listener(argv[2], argv[3], argc == 5 ? argv[4] : "");
 	fprintf(stderr,
@@ -572,6 +620,6 @@ int main(int argc, char **argv)
 		"SERVICE DB KEY | noargv PROGRAM [ENV]... | time|track-cpu "
 		"ROUNDS PROGRAM FILE... | ask PATH [SPLIT PAUSE_MS] | stall "
 		"PATH N BYTES TRICKLE_MS | hog PATH N FILE | noread PATH N "
-		"HOLD_MS | listen PATH LOG [HEX]\n");
+		"HOLD_MS | storm PATH PROCS SECONDS | listen PATH LOG [HEX]\n");
 	return 2;
 }
