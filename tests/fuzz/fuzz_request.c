@@ -26,7 +26,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)response_decode((const char *)data, size, &resp);
 	if (answer_decode((const char *)data, size, &status, &resp)) {
 		/* an answer the module takes is one apikeyd could send */
-		size_t len = answer_encode(status, &resp, answer, sizeof answer);
+		size_t len =
+		    answer_encode(status, &resp, answer, sizeof answer);
 		if (len != size || memcmp(answer, data, size) != 0)
 			__builtin_trap();
 	}
