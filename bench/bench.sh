@@ -115,14 +115,7 @@ sandbox_log
 
 # ---- apikeyd: started for each store it serves -------------------------------
 start_apikeyd() {
-	"$BIN/apikeyd" --socket "$SOCK" 2>>"$WORK/apikeyd.err" &
-	DAEMON_PID=$!
-	for _ in $(seq 250); do
-		[ -S "$SOCK" ] && return 0
-		kill -0 "$DAEMON_PID" 2>/dev/null || break
-		sleep 0.02
-	done
-	die "apikeyd does not start: $(cat "$WORK/apikeyd.err")"
+	sandbox_apikeyd "$SOCK" || die "apikeyd does not start"
 }
 
 stop_apikeyd() {

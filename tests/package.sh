@@ -33,6 +33,16 @@ EXPOSURE_MAX=20
 
 mode_of() { stat -c '%a %U %G' "$1" 2>&1; }
 
+# overlay_root DIR ROOT: mounts at ROOT an overlay of / whose changes go to
+# a tmpfs at DIR (a throw-away root); false when it cannot
+overlay_root() {
+	mkdir -p "$1" "$2"
+	mount -t tmpfs -o mode=0755 tmpfs "$1" &&
+		mkdir "$1/upper" "$1/work" &&
+		mount -t overlay overlay \
+			-o "lowerdir=/,upperdir=$1/upper,workdir=$1/work" "$2"
+}
+
 # ---------------------------------------------------------------------
 # Part 2: runs inside the private mount namespace (see run_throwaway_root)
 # ---------------------------------------------------------------------
@@ -64,12 +74,7 @@ if [ "${1-}" = --in-namespace ]; then
 	}
 
 	# the throw-away root: / as the lower layer, changes in a tmpfs
-	mkdir -p "$WORK/ov" "$R"
-	mount -t tmpfs -o mode=0755 tmpfs "$WORK/ov" &&
-		mkdir "$WORK/ov/upper" "$WORK/ov/work" &&
-		mount -t overlay overlay \
-			-o "lowerdir=/,upperdir=$WORK/ov/upper,workdir=$WORK/ov/work" "$R"
-	if [ $? -ne 0 ] || [ ! -x "$R/usr/bin/dpkg" ]; then
+	if ! overlay_root "$WORK/ov" "$R" || [ ! -x "$R/usr/bin/dpkg" ]; then
 		not_ok "an overlay of / mounts as the throw-away root"
 		exit 1
 	fi
@@ -281,12 +286,7 @@ if [ "${1-}" = --boot ]; then
 	P=/opt/pakboot # inside the root (nspawn mounts a tmpfs on /tmp)
 	set -u
 
-	mkdir -p "$B3/ov" "$R"
-	mount -t tmpfs -o mode=0755 tmpfs "$B3/ov" &&
-		mkdir "$B3/ov/upper" "$B3/ov/work" &&
-		mount -t overlay overlay \
-			-o "lowerdir=/,upperdir=$B3/ov/upper,workdir=$B3/ov/work" "$R"
-	if [ $? -ne 0 ] || [ ! -x "$R/lib/systemd/systemd" ]; then
+	if ! overlay_root "$B3/ov" "$R" || [ ! -x "$R/lib/systemd/systemd" ]; then
 		not_ok "an overlay of / mounts as the root to boot"
 		exit 1
 	fi

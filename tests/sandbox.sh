@@ -90,14 +90,15 @@ sandbox_setup() {
 	[ -n "${APIKEY_TEST_DAEMON-}" ] && sandbox_apikeyd
 }
 
-# sandbox_apikeyd: apikeyd serving this sandbox's store on the default
-# socket (the module asks it before the helper); APIKEY_TEST_DAEMON=1
-# starts it for a whole suite (tests/run.sh runs the login suites so too)
+# sandbox_apikeyd [SOCKET]: apikeyd serving this sandbox's store, on the
+# default socket (the module asks it before the helper) unless told;
+# DAEMON_PID.  APIKEY_TEST_DAEMON=1 starts it for a whole suite
+# (tests/run.sh runs the login suites so too).
 sandbox_apikeyd() {
-	"$BIN/apikeyd" 2>>"$WORK/apikeyd.err" &
+	"$BIN/apikeyd" ${1:+--socket "$1"} 2>>"$WORK/apikeyd.err" &
 	DAEMON_PID=$!
-	for _ in $(seq 100); do
-		[ -S "$DAEMON_DIR/apikeyd.sock" ] && return 0
+	for _ in $(seq 250); do
+		[ -S "${1:-$DAEMON_DIR/apikeyd.sock}" ] && return 0
 		kill -0 "$DAEMON_PID" 2>/dev/null || break
 		sleep 0.02
 	done
