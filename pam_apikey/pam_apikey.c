@@ -84,8 +84,10 @@ static void log_outcome(pam_handle_t *pamh, const struct login *login,
 	quote_login(login, &q);
 	log_quote(out->has_response ? out->response.name : "", name,
 		  sizeof name);
-	log_quote(out->has_response ? out->response.reason
-				    : "helper gave no reason",
+	/* the helper may answer no response, apikeyd an empty one: alike */
+	log_quote(out->has_response && out->response.reason[0] != '\0'
+		      ? out->response.reason
+		      : "no reason given",
 		  reason, sizeof reason);
 	if (out->status == HELPER_OK)
 		module_log(pamh, LOG_INFO,

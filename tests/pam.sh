@@ -369,7 +369,9 @@ test_unprivileged_caller() {
 	wrong=$(wrong_secret "$key")
 	expect_eq "unprivileged user: wrong key refused" PAM_AUTH_ERR "$(user_auth $ALICE keyonly $ALICE "$wrong")"
 	expect_eq "unprivileged user cannot verify another user's key" PAM_AUTH_ERR "$(user_auth $ALICE keyonly $BOB "$bkey")"
-	expect_contains "the attempt is logged by the helper" "asked about another user's key" "$(syslog_text)"
+	expect_contains "the attempt is logged by the helper (or apikeyd)" "asked about another user's key" "$(syslog_text)"
+	expect_contains "... and by the module, which was given no reason (helper or apikeyd alike)" \
+		'reason="no\x20reason\x20given"' "$(syslog_text)"
 	# a setuid-root program run by alice, as su is: its real uid is hers,
 	# and it is judged so through apikeyd too (the module asks the helper)
 	install -m 4755 -o root "$BIN/pam-test" "$BIN/suid-pam-test"
