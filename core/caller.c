@@ -8,34 +8,17 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <syslog.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "account.h"
+#include "deadline.h"
 #include "logquote.h"
 #include "refusal_log.h"
+#include "safefile.h"
 
 #define GROUP_FILE		"/etc/group"
 #define GROUP_KEEP_SECONDS	30
 #define GROUP_KEEP_NONE_SECONDS 1
-
-static bool same_group_file(const struct stat *a, const struct stat *b)
-{
-	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
-	       a->st_size == b->st_size &&
-	       a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
-	       a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
-	       a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
-	       a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
-}
-
-static time_t monotonic_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return ts.tv_sec;
-}
 
 /* The verifier group's gid (false: there is none).  apikeyd asks for
  * every request, and a name NSS does not know costs a walk of every NSS
@@ -48,13 +31,13 @@ static bool verifier_gid(gid_t *gid)
 	static struct {
 		bool exists;
 		gid_t gid;
-		time_t until; /* 0: nothing kept */
+		long long until; /* 0: nothing kept */
 		struct stat st;
 	} cache;
 	struct stat st;
-	time_t now = monotonic_seconds();
+	long long now = monotonic_ms() / 1000;
 
-	if (stat(GROUP_FILE, &st) != 0 || !same_group_file(&st, &cache.st) ||
+	if (stat(GROUP_FILE, &st) != 0 || !stat_same_contents(&st, &cache.st) ||
 	    now >= cache.until) {
 		static char buf[65536]; /* a group's members can be many */
 		struct group gr, *found = NULL;

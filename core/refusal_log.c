@@ -4,11 +4,12 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <syslog.h>
-#include <time.h>
+
+#include "deadline.h"
 
 static struct {
 	bool limited;
-	time_t second;	      /* the second being counted */
+	long long second;     /* the second being counted */
 	unsigned logged;      /* lines logged in it */
 	unsigned long unsaid; /* lines left out since the last summary */
 } state;
@@ -16,14 +17,6 @@ static struct {
 void refusal_log_limit(void)
 {
 	state.limited = true;
-}
-
-static time_t this_second(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return ts.tv_sec;
 }
 
 void refusal_log_flush(void)
@@ -39,7 +32,7 @@ void refusal_log_flush(void)
 
 void refusal_log_tick(void)
 {
-	time_t now = this_second();
+	long long now = monotonic_ms() / 1000;
 
 	if (now == state.second)
 		return;

@@ -41,4 +41,10 @@ int open_safe_file(int dirfd, const char *dir, const char *name,
  * no file this process opens can become its standard input or output. */
 bool std_fds_open(void);
 
+/* Two (l)stat results name the same file, with the same owner and mode. */
+bool stat_same_file(const struct stat *a, const struct stat *b);
+
+/* ... and, by its size and times, the same contents. */
+bool stat_same_contents(const struct stat *a, const struct stat *b);
+
 #endif

@@ -8,9 +8,9 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <syslog.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "deadline.h"
 #include "refusal_log.h"
 #include "serve.h"
 
@@ -55,14 +55,6 @@ struct server {
 
 /* epoll's tags for the two descriptors that are not connections */
 static char listen_tag, signal_tag;
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ---- how many connections each uid holds ------------------------------ */
 
@@ -125,7 +117,7 @@ static bool open_conn(struct server *sv, int fd, const struct ucred *cred)
 	c->uid = cred->uid;
 	c->gid = cred->gid;
 	c->len = 0;
-	c->deadline = now_ms() + REQUEST_DEADLINE_MS;
+	c->deadline = monotonic_ms() + REQUEST_DEADLINE_MS;
 	c->next = NULL;
 	c->prev = sv->newest;
 	if (sv->newest != NULL)
@@ -149,7 +141,7 @@ static void pause_accepting(struct server *sv)
 	syslog(LOG_WARNING, "accept: %m; accepting again in %d ms",
 	       ACCEPT_PAUSE_MS);
 	epoll_ctl(sv->epfd, EPOLL_CTL_DEL, sv->listen_fd, NULL);
-	sv->accept_resume = now_ms() + ACCEPT_PAUSE_MS;
+	sv->accept_resume = monotonic_ms() + ACCEPT_PAUSE_MS;
 }
 
 static void resume_accepting(struct server *sv, long long now)
@@ -300,7 +292,7 @@ static void start_draining(struct server *sv)
 	       "connections",
 	       sv->requests, sv->open);
 	sv->draining = true;
-	sv->drain_deadline = now_ms() + REQUEST_DEADLINE_MS;
+	sv->drain_deadline = monotonic_ms() + REQUEST_DEADLINE_MS;
 	epoll_ctl(sv->epfd, EPOLL_CTL_DEL, sv->listen_fd, NULL);
 	close(sv->listen_fd); /* new connections: refused, the helper's */
 	sv->listen_fd = -1;
@@ -341,8 +333,9 @@ static void loop(struct server *sv)
 	struct epoll_event events[64];
 
 	while (!sv->draining ||
-	       (sv->open > 0 && now_ms() < sv->drain_deadline)) {
-		int n = epoll_wait(sv->epfd, events, 64, wait_ms(sv, now_ms()));
+	       (sv->open > 0 && monotonic_ms() < sv->drain_deadline)) {
+		int n = epoll_wait(sv->epfd, events, 64,
+				   wait_ms(sv, monotonic_ms()));
 
 		if (n < 0 && errno != EINTR) {
 			syslog(LOG_ERR, "epoll_wait: %m");
@@ -350,8 +343,8 @@ static void loop(struct server *sv)
 		}
 		for (int i = 0; i < n; i++)
 			dispatch(sv, &events[i]);
-		expire(sv, now_ms());
-		resume_accepting(sv, now_ms());
+		expire(sv, monotonic_ms());
+		resume_accepting(sv, monotonic_ms());
 		refusal_log_tick();
 	}
 }

@@ -9,24 +9,6 @@
 #include "logquote.h"
 #include "safefile.h"
 
-static bool same_file(const struct stat *a, const struct stat *b)
-{
-	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
-	       a->st_mode == b->st_mode && a->st_uid == b->st_uid &&
-	       a->st_gid == b->st_gid;
-}
-
-/* The pepper is rewritten in place by nobody but a careful admin: its
- * times and size tell a change too. */
-static bool same_contents(const struct stat *a, const struct stat *b)
-{
-	return same_file(a, b) && a->st_size == b->st_size &&
-	       a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
-	       a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
-	       a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
-	       a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
-}
-
 /* Logged once per reason, not once per request. */
 static void unavailable(struct source *src)
 {
@@ -54,10 +36,12 @@ static bool look(const struct source *src, struct stat st[4])
 
 static bool unchanged(const struct source *src, const struct stat st[4])
 {
-	return same_file(&st[0], &src->db_st) &&
-	       same_contents(&st[1], &src->pepper_st) &&
-	       same_file(&st[2], &src->db_dir_st) &&
-	       same_file(&st[3], &src->pepper_dir_st);
+	return stat_same_file(&st[0], &src->db_st) &&
+	       /* the pepper is rewritten in place by nobody but a careful
+		* admin: its times and size tell a change too */
+	       stat_same_contents(&st[1], &src->pepper_st) &&
+	       stat_same_file(&st[2], &src->db_dir_st) &&
+	       stat_same_file(&st[3], &src->pepper_dir_st);
 }
 
 /* Opens both, recording what was opened; false (src->error) on failure. */

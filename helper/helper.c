@@ -41,6 +41,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "deadline.h"
 #include "logquote.h"
 #include "protocol.h"
 #include "root.h"
@@ -95,42 +96,18 @@ static void hygiene(int argc, char **argv)
 	}
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Waits until stdin is readable or the deadline passed. */
-static bool stdin_ready(long long deadline)
-{
-	struct pollfd pfd = {STDIN_FILENO, POLLIN, 0};
-	long long left;
-	int ready;
-
-	do {
-		left = deadline - now_ms();
-		if (left <= 0)
-			return false;
-		ready = poll(&pfd, 1, (int)left);
-	} while (ready < 0 && errno == EINTR);
-	return ready > 0;
-}
-
 /* Reads all of stdin, at most REQ_MAX bytes (more is an error), before
  * the deadline. */
 static bool read_request(struct request *req)
 {
 	char buf[REQ_MAX + 1];
-	long long deadline = now_ms() + REQUEST_DEADLINE_MS;
+	long long deadline = monotonic_ms() + REQUEST_DEADLINE_MS;
 	size_t len = 0;
 	bool ok = false;
 
 	if (isatty(STDIN_FILENO))
 		return false;
-	while (len < sizeof buf && stdin_ready(deadline)) {
+	while (len < sizeof buf && fd_ready(STDIN_FILENO, POLLIN, deadline)) {
 		ssize_t n = read(STDIN_FILENO, buf + len, sizeof buf - len);
 		if (n < 0 && errno == EINTR)
 			continue;

@@ -7,36 +7,10 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <syslog.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "deadline.h"
 #include "log.h"
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Waits until fd is ready for events or the deadline passed. */
-static bool wait_for(int fd, short events, long long deadline)
-{
-	for (;;) {
-		struct pollfd pfd = {fd, events, 0};
-		long long left = deadline - now_ms();
-		int ready;
-
-		if (left <= 0)
-			return false;
-		ready = poll(&pfd, 1, (int)left);
-		if (ready > 0)
-			return true;
-		if (ready == 0 || errno != EINTR)
-			return false;
-	}
-}
 
 /* A connected socket, or -1 when nothing listens at path. */
 static int connect_daemon(const char *path)
@@ -82,7 +56,7 @@ static bool send_all(int fd, const char *buf, size_t len, long long deadline)
 		if (n > 0)
 			sent += (size_t)n;
 		else if (n < 0 && errno == EAGAIN &&
-			 wait_for(fd, POLLOUT, deadline))
+			 fd_ready(fd, POLLOUT, deadline))
 			continue;
 		else if (n < 0 && errno == EINTR)
 			continue;
@@ -109,7 +83,7 @@ static ssize_t read_answer(int fd, char *buf, size_t cap, long long deadline)
 			return -1;
 		if (n < 0 && errno != EAGAIN && errno != EINTR)
 			return -1;
-		if (n < 0 && errno == EAGAIN && !wait_for(fd, POLLIN, deadline))
+		if (n < 0 && errno == EAGAIN && !fd_ready(fd, POLLIN, deadline))
 			return -1;
 	}
 }
@@ -118,7 +92,7 @@ enum daemon_reply ask_daemon(pam_handle_t *pamh, const char *path,
 			     const char *request, size_t request_len,
 			     int timeout_seconds, struct helper_outcome *out)
 {
-	long long deadline = now_ms() + (long long)timeout_seconds * 1000;
+	long long deadline = monotonic_ms() + (long long)timeout_seconds * 1000;
 	char buf[ANSWER_MAX + 1];
 	ssize_t len = -1;
 	int fd = connect_daemon(path);

@@ -13,15 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "deadline.h"
 #include "log.h"
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /*
  * In the child: stderr to /dev/null, every descriptor from 3 up closed.
@@ -65,7 +58,7 @@ static bool read_response(int fd, long long deadline, char *buf, size_t cap,
 	*len = 0;
 	for (;;) {
 		struct pollfd pfd = {fd, POLLIN, 0};
-		long long left = deadline - now_ms();
+		long long left = deadline - monotonic_ms();
 		ssize_t n;
 		int ready;
 
@@ -105,7 +98,7 @@ static int wait_helper(pid_t pid, long long deadline)
 						  : HELPER_DIED;
 		if (done < 0 && errno != EINTR)
 			return HELPER_DIED;
-		if (now_ms() >= deadline) {
+		if (monotonic_ms() >= deadline) {
 			kill_and_reap(pid);
 			return HELPER_DIED;
 		}
@@ -158,7 +151,7 @@ static bool request_pipe(const char *request, size_t len, int fds[2])
 static void collect(pam_handle_t *pamh, pid_t pid, int resp_fd,
 		    int timeout_seconds, struct helper_outcome *out)
 {
-	long long deadline = now_ms() + (long long)timeout_seconds * 1000;
+	long long deadline = monotonic_ms() + (long long)timeout_seconds * 1000;
 	char buf[RESP_MAX];
 	size_t len;
 
