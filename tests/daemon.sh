@@ -40,8 +40,6 @@ daemon_cleanup() {
 	[ -n "${DAEMON_PID-}" ] && kill -CONT "$DAEMON_PID" 2>/dev/null
 }
 
-newkey() { $CTL create "$@" --quiet 2>/dev/null; }
-
 # bg_as USER COMMAND...: the command in the background as that user, its
 # pid in BG (setpriv execs it: a simple command, so $! is the command's),
 # killed at exit if still running
@@ -50,14 +48,6 @@ bg_as() {
 	setpriv --reuid="$1" --regid="$1" --init-groups "${@:2}" <&0 &
 	BG=$!
 	BG_PIDS="$BG_PIDS $BG"
-}
-
-# user_auth AS-USER SERVICE USER PASSWORD [pam-test options]: pam_auth,
-# run by an unprivileged user
-user_auth() {
-	u=$1 svc=$2 user=$3 pw=$4
-	shift 4
-	printf '%s\n' "$pw" | as_user "$u" "$BIN/pam-test" "$WORK/pam.d" "$svc" "$user" "$@" | sed -n 's/^auth=//p'
 }
 
 # ms_since T0: milliseconds since T0 (date +%s%N)

@@ -15,7 +15,6 @@ sandbox_pamd nginx-api "auth required $MOD nodelay" "account required $MOD"
 sandbox_pamd apache-api "auth required $MOD nodelay" "account required $MOD"
 sandbox_pamd nginx-slow "auth required $MOD" "account required $MOD"
 sandbox_pamd nginx-closed "auth required $MOD nodelay" "account required $MOD"
-newkey() { $CTL create "$@" --quiet 2>/dev/null; }
 $CTL verifier add nginx-api apache-api nginx-slow >/dev/null
 
 # the content the servers serve, readable by www-data

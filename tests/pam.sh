@@ -44,14 +44,6 @@ chmod 0755 "$BIN/spy-helper"
 service spy "$KEY_OR_PASSWORD $BIN/pam_apikey.so helper=$BIN/spy-helper nodaemon nodelay" \
 	"auth required pam_unix.so try_first_pass nodelay"
 
-# user_auth AS-USER SERVICE USER PASSWORD [pam-test options]: pam_auth,
-# run by an unprivileged user
-user_auth() {
-	u=$1 svc=$2 user=$3 pw=$4
-	shift 4
-	printf '%s\n' "$pw" | as_user "$u" "$BIN/pam-test" "$WORK/pam.d" "$svc" "$user" "$@" | sed -n 's/^auth=//p'
-}
-newkey() { $CTL create "$@" --quiet 2>/dev/null; }
 
 test_basic_accept_and_refuse() {
 	key=$(newkey $ALICE --name basic)

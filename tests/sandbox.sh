@@ -208,6 +208,17 @@ pam_auth() {
 	printf '%s\n' "$3" | "$BIN/pam-test" "$WORK/pam.d" "$1" "$2" "${@:4}" | sed -n 's/^auth=//p'
 }
 
+# user_auth AS-USER SERVICE USER PASSWORD [pam-test options]: pam_auth,
+# run by an unprivileged user
+user_auth() {
+	u=$1 svc=$2 user=$3 pw=$4
+	shift 4
+	printf '%s\n' "$pw" | as_user "$u" "$BIN/pam-test" "$WORK/pam.d" "$svc" "$user" "$@" | sed -n 's/^auth=//p'
+}
+
+# newkey USER [apikeyctl create options]: a new key, only the key printed
+newkey() { $CTL create "$@" --quiet 2>/dev/null; }
+
 # key_json REF: apikeyctl show --json
 key_json() { $CTL show "$1" --json; }
 
