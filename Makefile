@@ -18,6 +18,7 @@ HELPER_PATH   ?= $(SBINDIR)/apikey-helper
 DB_PATH       ?= $(LOCALSTATEDIR)/lib/pam_apikey/keys.db
 PEPPER_PATH   ?= $(SYSCONFDIR)/pam_apikey/pepper
 POLICY_PATH   ?= $(SYSCONFDIR)/pam_apikey/policy.conf
+CENTRAL_CONF_PATH ?= $(SYSCONFDIR)/pam_apikey/central.conf
 DAEMON_SOCKET ?= /run/pam_apikey/apikeyd.sock
 # the group whose members (a web server's workers) may have keys scoped to
 # their service checked (README: HTTP APIs)
@@ -49,6 +50,7 @@ ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -D_TIME_BITS=64 \
              -DAPIKEY_HELPER_PATH='"$(HELPER_PATH)"' \
              -DAPIKEY_DB_PATH='"$(DB_PATH)"' -DAPIKEY_PEPPER_PATH='"$(PEPPER_PATH)"' \
              -DAPIKEY_POLICY_PATH='"$(POLICY_PATH)"' \
+             -DAPIKEY_CENTRAL_CONF_PATH='"$(CENTRAL_CONF_PATH)"' \
              -DAPIKEY_DAEMON_SOCKET='"$(DAEMON_SOCKET)"' \
              -DAPIKEY_VERIFY_GROUP='"$(VERIFY_GROUP)"'
 
@@ -60,6 +62,8 @@ pkg = $(foreach p,$(1),$(if $(shell pkg-config --exists $(p) && echo yes),,\
 # libcidr and libunistring ship no .pc file
 CORE_LIBS   = $(call pkg,libsodium sqlite3 zlib,--libs) -lcidr
 ADMIN_LIBS  = $(CORE_LIBS) -lunistring
+# apikeyctl and apikey-sync speak to the central PostgreSQL store
+CENTRAL_LIBS = $(ADMIN_LIBS) $(call pkg,libpq,--libs)
 DAEMON_LIBS = $(CORE_LIBS) $(call pkg,libsystemd,--libs) 
 MODULE_LIBS = $(call pkg,pam zlib,--libs)
 CLIENT_LIBS = $(call pkg,zlib,--libs)
@@ -72,16 +76,20 @@ INC_common     := -Icommon
 INC_core       := -Icommon -Icore
 INC_helper     := -Icommon -Icore
 INC_daemon     := -Icommon -Icore -Idaemon
-INC_ctl        := -Icommon -Icore -Ictl
-INC_tests      := -Icommon -Icore -Ictl
+INC_ctl        := -Icommon -Icore -Ictl -Icentral
+INC_central    := -Icommon -Icore -Icentral
+INC_sync       := -Icommon -Icore -Icentral -Isync
+INC_tests      := -Icommon -Icore -Ictl -Icentral
 INC_bench      := -Icommon -Icore
 PKG_CFLAGS_pam_apikey = $(call pkg,pam zlib,--cflags)
 PKG_CFLAGS_common     = $(call pkg,zlib,--cflags)
 PKG_CFLAGS_core       = $(call pkg,libsodium sqlite3 zlib,--cflags)
 PKG_CFLAGS_helper     = $(PKG_CFLAGS_core)
 PKG_CFLAGS_daemon     = $(PKG_CFLAGS_core) $(call pkg,libsystemd,--cflags) 
-PKG_CFLAGS_ctl        = $(PKG_CFLAGS_core)
-PKG_CFLAGS_tests      = $(call pkg,pam libsodium sqlite3 zlib,--cflags)
+PKG_CFLAGS_central    = $(PKG_CFLAGS_core) $(call pkg,libpq,--cflags)
+PKG_CFLAGS_ctl        = $(PKG_CFLAGS_central)
+PKG_CFLAGS_sync       = $(PKG_CFLAGS_central)
+PKG_CFLAGS_tests      = $(call pkg,pam libsodium sqlite3 zlib libpq,--cflags)
 PKG_CFLAGS_bench      = $(PKG_CFLAGS_tests)
 folder = $(firstword $(subst /, ,$(1)))
 
@@ -91,18 +99,22 @@ CORE_SRC   := $(wildcard core/*.c)
 HELPER_SRC := $(wildcard helper/*.c)
 DAEMON_SRC := $(wildcard daemon/*.c)
 CTL_SRC    := $(wildcard ctl/*.c)
+CENTRAL_SRC := $(wildcard central/*.c)
+SYNC_SRC   := $(wildcard sync/*.c)
 MODULE_SRC := $(wildcard pam_apikey/*.c)
 SCHEMA     := $(sort $(wildcard schema/[0-9]*.sql))
+CENTRAL_SCHEMA := $(sort $(wildcard schema/central/[0-9]*.sql))
 
 COMMON_LIB     := $(B)/libcommon.a
 COMMON_PIC_LIB := $(B)/pic/libcommon.a
 CORE_LIB       := $(B)/libcore.a
+CENTRAL_LIB    := $(B)/libcentral.a
 PROGRAMS := $(B)/apikey-helper $(B)/apikeyd $(B)/apikeyctl $(B)/apikey-askpass \
-            $(B)/pam_apikey.so
+            $(B)/apikey-sync $(B)/pam_apikey.so
 TEST_BINS = $(B)/unit-tests $(B)/pam-test $(B)/log-listen $(B)/testtool \
              $(B)/libfault.so $(FUZZ_TARGETS:%=$(B)/replay-%)
 MANPAGES := pam_apikey/pam_apikey.8 helper/apikey-helper.8 daemon/apikeyd.8 \
-            ctl/apikeyctl.8 \
+            ctl/apikeyctl.8 sync/apikey-sync.8 \
             askpass/apikey-askpass.1
 
 .PHONY: all check check-sanitize check-valgrind demo deps install uninstall \
@@ -121,7 +133,14 @@ $(B)/pic/%.o: %.c
 
 $(B)/schema.c: schema/embed.sh $(SCHEMA)
 	@mkdir -p $(B)
-	sh schema/embed.sh $(SCHEMA) > $@
+	sh schema/embed.sh schema.h schema $(SCHEMA) > $@
+
+$(B)/central_schema.c: schema/embed.sh $(CENTRAL_SCHEMA)
+	@mkdir -p $(B)
+	sh schema/embed.sh central_schema.h central_schema $(CENTRAL_SCHEMA) > $@
+
+$(B)/central_schema.o: $(B)/central_schema.c
+	@echo "  CC $@"; $(CC) $(ALL_CFLAGS) -Icentral -fPIE -c $< -o $@
 
 $(B)/schema.o: $(B)/schema.c
 	@echo "  CC $@"; $(CC) $(ALL_CFLAGS) -Icore -fPIE -c $< -o $@
@@ -133,6 +152,8 @@ $(COMMON_PIC_LIB): $(COMMON_SRC:%.c=$(B)/pic/%.o)
 	@echo "  AR $@"; rm -f $@; ar rcs $@ $^
 $(CORE_LIB): $(CORE_SRC:%.c=$(B)/%.o) $(B)/schema.o
 	@echo "  AR $@"; rm -f $@; ar rcs $@ $^
+$(CENTRAL_LIB): $(CENTRAL_SRC:%.c=$(B)/%.o) $(B)/central_schema.o
+	@echo "  AR $@"; rm -f $@; ar rcs $@ $^
 
 # the setuid helper: no admin code, no exec
 $(B)/apikey-helper: $(HELPER_SRC:%.c=$(B)/%.o) $(SANITIZE_OBJ) $(CORE_LIB) $(COMMON_LIB)
@@ -142,8 +163,12 @@ $(B)/apikey-helper: $(HELPER_SRC:%.c=$(B)/%.o) $(SANITIZE_OBJ) $(CORE_LIB) $(COM
 $(B)/apikeyd: $(DAEMON_SRC:%.c=$(B)/%.o) $(SANITIZE_OBJ) $(CORE_LIB) $(COMMON_LIB)
 	@echo "  LD $@"; $(CC) $(ALL_CFLAGS) -pie $(LDHARDEN) $^ $(DAEMON_LIBS) -o $@
 
-$(B)/apikeyctl: $(CTL_SRC:%.c=$(B)/%.o) $(CORE_LIB) $(COMMON_LIB)
-	@echo "  LD $@"; $(CC) $(ALL_CFLAGS) -pie $(LDHARDEN) $^ $(ADMIN_LIBS) -o $@
+$(B)/apikeyctl: $(CTL_SRC:%.c=$(B)/%.o) $(CENTRAL_LIB) $(CORE_LIB) $(COMMON_LIB)
+	@echo "  LD $@"; $(CC) $(ALL_CFLAGS) -pie $(LDHARDEN) $^ $(CENTRAL_LIBS) -o $@
+
+# the agent of one host: the central store's keys into the host's store
+$(B)/apikey-sync: $(SYNC_SRC:%.c=$(B)/%.o) $(CENTRAL_LIB) $(CORE_LIB) $(COMMON_LIB)
+	@echo "  LD $@"; $(CC) $(ALL_CFLAGS) -pie $(LDHARDEN) $^ $(CENTRAL_LIBS) -o $@
 
 # the client side: no store, no libsodium
 $(B)/apikey-askpass: $(B)/askpass/askpass.o $(COMMON_LIB)
@@ -160,8 +185,8 @@ $(B)/pam_apikey.so: $(MODULE_SRC:%.c=$(B)/pic/%.o) $(COMMON_PIC_LIB) \
 UNIT_SRC := $(wildcard tests/unit/*.c)
 $(B)/unit-tests: $(UNIT_SRC:%.c=$(B)/%.o) $(B)/ctl/json.o $(B)/ctl/iplists.o \
                  $(B)/ctl/services.o $(B)/ctl/sitepolicy.o $(B)/ctl/filter.o \
-                 $(CORE_LIB) $(COMMON_LIB)
-	@echo "  LD $@"; $(CC) $(ALL_CFLAGS) -pie $(LDHARDEN) $^ $(ADMIN_LIBS) -o $@
+                 $(CENTRAL_LIB) $(CORE_LIB) $(COMMON_LIB)
+	@echo "  LD $@"; $(CC) $(ALL_CFLAGS) -pie $(LDHARDEN) $^ $(CENTRAL_LIBS) -o $@
 
 $(B)/pam-test: $(B)/tests/pam/pam-test.o
 	@echo "  LD $@"; $(CC) $(ALL_CFLAGS) -pie $(LDHARDEN) $^ $(MODULE_LIBS) \

@@ -112,3 +112,21 @@ bool service_in_scope(const struct key_record *rec, const char *service)
 {
 	return rec->service_count == 0 || service_named(rec, service);
 }
+
+bool host_group_valid(const char *name)
+{
+	static const char allowed[] = "abcdefghijklmnopqrstuvwxyz"
+				      "0123456789._-";
+	size_t len = strlen(name);
+
+	return len > 0 && len <= HOST_GROUP_MAX_LEN &&
+	       name[strspn(name, allowed)] == '\0';
+}
+
+bool central_copy_stale(const struct key_record *rec, time_t now)
+{
+	if (!rec->central)
+		return false;
+	return rec->synced_at <= 0 || rec->max_stale <= 0 ||
+	       now < rec->synced_at || now - rec->synced_at > rec->max_stale;
+}

@@ -59,4 +59,12 @@ bool service_in_scope(const struct key_record *rec, const char *service);
  * verifier group may check: never a key without a scope). */
 bool service_named(const struct key_record *rec, const char *service);
 
+/* A host group's name: 1 to HOST_GROUP_MAX_LEN of [a-z0-9._-]. */
+bool host_group_valid(const char *name);
+
+/* True when a central key's copy is past its allowance: the agent has not
+ * been in contact with the central store (ever, or for more than
+ * max_stale seconds).  Always false for a local key. */
+bool central_copy_stale(const struct key_record *rec, time_t now);
+
 #endif

@@ -25,6 +25,13 @@
 /* PAM services a key's scope may name (policy.h: service_name_valid) */
 #define SERVICES_MAX 16
 
+/* host groups a central key may be mirrored to (policy.h:
+ * host_group_valid), and their names' length */
+#define HOST_GROUPS_MAX	    16
+#define HOST_GROUP_MAX_LEN  64
+/* a host's name as the central store records it (its database role) */
+#define HOST_NAME_MAX_LEN 64
+
 enum ip_list { LIST_ALLOW, LIST_DENY };
 
 struct ip_rule {
@@ -51,6 +58,17 @@ struct key_record {
 	char rotated_from[KEY_ID_LEN + 1];	 /* predecessor's id, or "" */
 	size_t service_count;			 /* 0: any service */
 	char services[SERVICES_MAX][REQ_SERVICE_MAX + 1];
+	/* a key mirrored from the central store (apikey-sync), and the
+	 * agent's last contact with it (0: none) and allowance */
+	bool central;
+	time_t synced_at;
+	long long max_stale;
+	/* the central store's view: the host of the last use, or "" */
+	char last_used_host[HOST_NAME_MAX_LEN + 1];
+	/* the host groups it is mirrored to (0: every host); read by the
+	 * commands, never by a verification */
+	size_t host_group_count;
+	char host_groups[HOST_GROUPS_MAX][HOST_GROUP_MAX_LEN + 1];
 	size_t rule_count;
 	struct ip_rule rules[RULES_MAX];
 };

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "policy.h"
 #include "protocol.h"
 
 /*
@@ -32,7 +33,13 @@
 	X(LAST_DENIED_REASON, last_denied_reason)                              \
 	X(HASH, hash)                                                          \
 	X(ROTATED_TO, rotated_to)                                              \
-	X(ROTATED_FROM, rotated_from)
+	X(ROTATED_FROM, rotated_from)                                          \
+	X(CENTRAL, origin = 'central')                                         \
+	X(SYNCED_AT, CASE origin WHEN 'central' THEN                           \
+		     (SELECT last_contact FROM central_sync WHERE id = 1) END) \
+	X(MAX_STALE, CASE origin WHEN 'central' THEN                           \
+		     (SELECT max_stale FROM central_sync WHERE id = 1) END)    \
+	X(LAST_USED_HOST, last_used_host)
 
 #define COLUMN_POSITION(name, column) COL_##name,
 #define COLUMN_SQL(name, column)      #column ", "
@@ -101,7 +108,28 @@ static bool read_texts(sqlite3_stmt *stmt, struct key_record *rec)
 	       store_column_text(stmt, COL_ROTATED_TO, true, rec->rotated_to,
 				 sizeof rec->rotated_to) &&
 	       store_column_text(stmt, COL_ROTATED_FROM, true,
-				 rec->rotated_from, sizeof rec->rotated_from);
+				 rec->rotated_from, sizeof rec->rotated_from) &&
+	       store_column_text(stmt, COL_LAST_USED_HOST, true,
+				 rec->last_used_host,
+				 sizeof rec->last_used_host);
+}
+
+/* Where the key comes from: this host, or the central store through the
+ * agent, whose last contact (NULL: none yet) and allowance go with it. */
+static bool read_origin(sqlite3_stmt *stmt, struct key_record *rec)
+{
+	long long central, max_stale = 0;
+
+	if (!column_int(stmt, COL_CENTRAL, 0, &central) || central > 1)
+		return false;
+	rec->central = central == 1;
+	if (!rec->central)
+		return true;
+	if (sqlite3_column_type(stmt, COL_MAX_STALE) != SQLITE_NULL &&
+	    !column_int(stmt, COL_MAX_STALE, 1, &max_stale))
+		return false;
+	rec->max_stale = max_stale;
+	return column_time(stmt, COL_SYNCED_AT, true, &rec->synced_at);
 }
 
 static bool read_numbers(sqlite3_stmt *stmt, struct key_record *rec)
@@ -121,6 +149,7 @@ static bool read_key_row(sqlite3_stmt *stmt, struct key_record *rec,
 	memset(rec, 0, offsetof(struct key_record, rules));
 	rec->rule_count = 0;
 	return read_texts(stmt, rec) && read_numbers(stmt, rec) &&
+	       read_origin(stmt, rec) &&
 	       (hash == NULL || column_hash(stmt, COL_HASH, hash));
 }
 
@@ -165,9 +194,22 @@ struct list_kind {
 	size_t max;
 };
 
+/* One host groups row, the key's Ith. */
+static bool read_group_row(sqlite3_stmt *stmt, struct key_record *rec,
+			   size_t i)
+{
+	char *group = rec->host_groups[i];
+
+	return store_column_text(stmt, 0, false, group,
+				 sizeof rec->host_groups[0]) &&
+	       host_group_valid(group);
+}
+
 static const struct list_kind RULES = {"IP rule", read_rule_row, RULES_MAX};
 static const struct list_kind SERVICES = {"service scope", read_service_row,
 					  SERVICES_MAX};
+static const struct list_kind GROUPS = {"host group", read_group_row,
+					HOST_GROUPS_MAX};
 
 /* A key's list, its length in *COUNT: every row or a damaged store (more
  * rows than the list holds is damage too, never a list cut short). */
@@ -193,24 +235,31 @@ static enum store_result load_list(struct store *s, sqlite3_stmt *stmt,
 		   : store_sql_failure(s, "reading a key's lists");
 }
 
-/* The statements that read a key's lists: its IP rules and its services. */
+/* The statements that read a key's lists: its IP rules and its services,
+ * and for the commands (never a verification) its host groups. */
 struct lists {
-	sqlite3_stmt *rules, *services;
+	sqlite3_stmt *rules, *services, *groups;
 };
 
-static bool prepare_lists(struct store *s, struct lists *l)
+static bool prepare_lists(struct store *s, struct lists *l, bool groups)
 {
 	l->rules = store_prepare(s, "SELECT list, cidr, enabled FROM ip_rules "
 				    "WHERE key_id = ?1 ORDER BY position");
 	l->services = store_prepare(s, "SELECT service FROM key_services "
 				       "WHERE key_id = ?1 ORDER BY rowid");
-	return l->rules != NULL && l->services != NULL;
+	l->groups = groups ? store_prepare(s, "SELECT host_group FROM "
+					      "key_host_groups WHERE key_id = "
+					      "?1 ORDER BY host_group")
+			   : NULL;
+	return l->rules != NULL && l->services != NULL &&
+	       (!groups || l->groups != NULL);
 }
 
 static void finalize_lists(struct store *s, struct lists *l)
 {
 	store_done(s, l->rules);
 	store_done(s, l->services);
+	store_done(s, l->groups);
 }
 
 static enum store_result load_lists(struct store *s, struct lists *l,
@@ -219,9 +268,13 @@ static enum store_result load_lists(struct store *s, struct lists *l,
 	enum store_result result =
 	    load_list(s, l->rules, &RULES, id, rec, &rec->rule_count);
 
-	return result == STORE_OK ? load_list(s, l->services, &SERVICES, id,
-					      rec, &rec->service_count)
-				  : result;
+	if (result == STORE_OK)
+		result = load_list(s, l->services, &SERVICES, id, rec,
+				   &rec->service_count);
+	if (result == STORE_OK && l->groups != NULL)
+		result = load_list(s, l->groups, &GROUPS, id, rec,
+				   &rec->host_group_count);
+	return result;
 }
 
 /* Runs a one-row key query whose parameters are already bound; the IP
@@ -249,8 +302,22 @@ enum store_result store_load_lists(struct store *s, const char *id,
 				   struct key_record *rec)
 {
 	struct lists l;
-	enum store_result result =
-	    prepare_lists(s, &l) ? load_lists(s, &l, id, rec) : STORE_ERROR;
+	enum store_result result = prepare_lists(s, &l, false)
+				       ? load_lists(s, &l, id, rec)
+				       : STORE_ERROR;
+
+	finalize_lists(s, &l);
+	return result;
+}
+
+/* A key's lists and its host groups, for the commands. */
+static enum store_result load_all_lists(struct store *s, const char *id,
+					struct key_record *rec)
+{
+	struct lists l;
+	enum store_result result = prepare_lists(s, &l, true)
+				       ? load_lists(s, &l, id, rec)
+				       : STORE_ERROR;
 
 	finalize_lists(s, &l);
 	return result;
@@ -290,7 +357,7 @@ static enum store_result fetch_whole(struct store *s, sqlite3_stmt *stmt,
 	if (result == STORE_OK)
 		result = fetch_one(s, stmt, rec, NULL);
 	if (result == STORE_OK)
-		result = store_load_lists(s, rec->id, rec);
+		result = load_all_lists(s, rec->id, rec);
 	if (own)
 		store_snapshot_end(s);
 	return result;
@@ -335,7 +402,7 @@ static enum store_result each_row(struct store *s, sqlite3_stmt *stmt,
 	static struct key_record rec; /* large; one at a time */
 	struct lists l;
 	enum store_result result =
-	    prepare_lists(s, &l) ? STORE_OK : STORE_ERROR;
+	    prepare_lists(s, &l, true) ? STORE_OK : STORE_ERROR;
 	int rc = SQLITE_DONE;
 
 	while (result == STORE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -390,7 +457,7 @@ long long store_key_count(struct store *s)
 
 /* ---- writing ----------------------------------------------------------- */
 
-static void bind_time_or_null(sqlite3_stmt *stmt, int col, time_t t)
+void store_bind_time(sqlite3_stmt *stmt, int col, time_t t)
 {
 	if (t == 0)
 		sqlite3_bind_null(stmt, col);
@@ -398,7 +465,7 @@ static void bind_time_or_null(sqlite3_stmt *stmt, int col, time_t t)
 		sqlite3_bind_int64(stmt, col, (sqlite3_int64)t);
 }
 
-static void bind_text_or_null(sqlite3_stmt *stmt, int col, const char *text)
+void store_bind_text(sqlite3_stmt *stmt, int col, const char *text)
 {
 	if (text[0] == '\0')
 		sqlite3_bind_null(stmt, col);
@@ -407,7 +474,7 @@ static void bind_text_or_null(sqlite3_stmt *stmt, int col, const char *text)
 }
 
 /* Runs a statement whose parameters are bound; returns rows changed or -1. */
-static int run_change(struct store *s, sqlite3_stmt *stmt, const char *what,
+int store_run_change(struct store *s, sqlite3_stmt *stmt, const char *what,
 		      enum store_result *result)
 {
 	if (sqlite3_step(stmt) != SQLITE_DONE) {
@@ -437,7 +504,7 @@ static enum store_result insert_rules(struct store *s,
 		sqlite3_bind_text(stmt, 3, rule->cidr, -1, SQLITE_STATIC);
 		sqlite3_bind_int(stmt, 4, rule->enabled ? 1 : 0);
 		sqlite3_bind_int64(stmt, 5, (sqlite3_int64)i);
-		run_change(s, stmt, "saving IP rule", &result);
+		store_run_change(s, stmt, "saving IP rule", &result);
 	}
 	store_done(s, stmt);
 	return result;
@@ -454,19 +521,42 @@ static enum store_result insert_services(struct store *s,
 		sqlite3_reset(stmt);
 		sqlite3_bind_text(stmt, 1, rec->id, -1, SQLITE_STATIC);
 		sqlite3_bind_text(stmt, 2, rec->services[i], -1, SQLITE_STATIC);
-		run_change(s, stmt, "saving service scope", &result);
+		store_run_change(s, stmt, "saving service scope", &result);
 	}
 	store_done(s, stmt);
 	return result;
 }
 
-/* A key's lists as rec holds them: its IP rules and its services. */
+static enum store_result insert_groups(struct store *s,
+				       const struct key_record *rec)
+{
+	sqlite3_stmt *stmt = store_prepare(
+	    s, "INSERT INTO key_host_groups (key_id, host_group) "
+	       "VALUES (?1, ?2)");
+	enum store_result result = stmt != NULL ? STORE_OK : STORE_ERROR;
+
+	for (size_t i = 0; result == STORE_OK && i < rec->host_group_count;
+	     i++) {
+		sqlite3_reset(stmt);
+		sqlite3_bind_text(stmt, 1, rec->id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 2, rec->host_groups[i], -1,
+				  SQLITE_STATIC);
+		store_run_change(s, stmt, "saving host group", &result);
+	}
+	store_done(s, stmt);
+	return result;
+}
+
+/* A key's lists as rec holds them: its IP rules, its services and its
+ * host groups. */
 static enum store_result insert_lists(struct store *s,
 				      const struct key_record *rec)
 {
 	enum store_result result = insert_rules(s, rec);
 
-	return result == STORE_OK ? insert_services(s, rec) : result;
+	if (result == STORE_OK)
+		result = insert_services(s, rec);
+	return result == STORE_OK ? insert_groups(s, rec) : result;
 }
 
 enum store_result store_insert(struct store *s, const struct key_record *rec,
@@ -487,9 +577,9 @@ enum store_result store_insert(struct store *s, const struct key_record *rec,
 	sqlite3_bind_text(stmt, 5, rec->description, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(stmt, 6, hash, KEY_HASH_LEN, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 7, (sqlite3_int64)rec->created_at);
-	bind_time_or_null(stmt, 8, rec->expires_at);
-	bind_text_or_null(stmt, 9, rec->rotated_from);
-	if (run_change(s, stmt, "saving key", &result) >= 0)
+	store_bind_time(stmt, 8, rec->expires_at);
+	store_bind_text(stmt, 9, rec->rotated_from);
+	if (store_run_change(s, stmt, "saving key", &result) >= 0)
 		result = insert_lists(s, rec);
 	store_done(s, stmt);
 	return result;
@@ -500,20 +590,30 @@ static enum store_result delete_lists(struct store *s, const char *id)
 {
 	static const char *const sql[] = {
 	    "DELETE FROM ip_rules WHERE key_id = ?1",
-	    "DELETE FROM key_services WHERE key_id = ?1"};
+	    "DELETE FROM key_services WHERE key_id = ?1",
+	    "DELETE FROM key_host_groups WHERE key_id = ?1"};
 	enum store_result result = STORE_OK;
 
-	for (size_t i = 0; result == STORE_OK && i < 2; i++) {
+	for (size_t i = 0; result == STORE_OK && i < 3; i++) {
 		sqlite3_stmt *stmt = store_prepare(s, sql[i]);
 
 		result = STORE_ERROR;
 		if (stmt != NULL) {
 			sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
-			run_change(s, stmt, "replacing a key's lists", &result);
+			store_run_change(s, stmt, "replacing a key's lists", &result);
 		}
 		store_done(s, stmt);
 	}
 	return result;
+}
+
+enum store_result store_write_lists(struct store *s,
+				    const struct key_record *rec, bool replace)
+{
+	enum store_result result =
+	    replace ? delete_lists(s, rec->id) : STORE_OK;
+
+	return result == STORE_OK ? insert_lists(s, rec) : result;
 }
 
 enum store_result store_update(struct store *s, const struct key_record *rec)
@@ -529,9 +629,9 @@ enum store_result store_update(struct store *s, const struct key_record *rec)
 	sqlite3_bind_text(stmt, 1, rec->id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 2, rec->name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 3, rec->description, -1, SQLITE_STATIC);
-	bind_time_or_null(stmt, 4, rec->expires_at);
-	bind_text_or_null(stmt, 5, rec->rotated_to);
-	changed = run_change(s, stmt, "updating key", &result);
+	store_bind_time(stmt, 4, rec->expires_at);
+	store_bind_text(stmt, 5, rec->rotated_to);
+	changed = store_run_change(s, stmt, "updating key", &result);
 	store_done(s, stmt);
 	if (changed == 0) {
 		store_set_error(s, "no such key");
@@ -552,7 +652,7 @@ static enum store_result change_by_id(struct store *s, const char *sql,
 
 	if (stmt != NULL) {
 		sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
-		changed = run_change(s, stmt, what, &result);
+		changed = store_run_change(s, stmt, what, &result);
 	}
 	store_done(s, stmt);
 	if (changed == 0) {
@@ -579,10 +679,10 @@ static enum store_result track(struct store *s, const char *sql, const char *id,
 		return STORE_ERROR;
 	sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)now);
-	bind_text_or_null(stmt, 3, ip);
+	store_bind_text(stmt, 3, ip);
 	if (reason != NULL)
 		sqlite3_bind_text(stmt, 4, reason, -1, SQLITE_STATIC);
-	changed = run_change(s, stmt, "recording use", &result);
+	changed = store_run_change(s, stmt, "recording use", &result);
 	store_done(s, stmt);
 	return changed == 0 ? STORE_NOT_FOUND : result;
 }
@@ -617,7 +717,7 @@ enum store_result store_record_unmatched(struct store *s, time_t now)
 	if (stmt == NULL)
 		return STORE_ERROR;
 	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)now);
-	if (run_change(s, stmt, "recording a login that matched no key",
+	if (store_run_change(s, stmt, "recording a login that matched no key",
 		       &result) == 0)
 		result = STORE_NOT_FOUND;
 	store_done(s, stmt);

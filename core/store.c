@@ -361,6 +361,35 @@ struct store *store_open(const char *path, enum store_mode mode, char *err,
 	return s;
 }
 
+struct store *store_open_memory(char *err, size_t errlen)
+{
+	struct store *s = sqlite3_malloc(sizeof *s);
+
+	if (s == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	memset(s, 0, sizeof *s);
+	s->mode = STORE_CREATE;
+	if (sqlite3_open_v2(":memory:", &s->db,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+			    NULL) != SQLITE_OK ||
+	    !configure(s) || !check_schema(s)) {
+		snprintf(err, errlen, "cannot make a store in memory: %s",
+			 s->err[0] != '\0' ? s->err : "out of memory");
+		store_close(s);
+		return NULL;
+	}
+	s->mode = STORE_WRITE;
+	return s;
+}
+
+void store_set_commit_hook(struct store *s, store_commit_hook hook, void *ctx)
+{
+	s->commit_hook = hook;
+	s->commit_ctx = ctx;
+}
+
 bool store_schema_current(struct store *s)
 {
 	return user_version(s) == schema_version;
@@ -394,6 +423,14 @@ enum store_result store_begin(struct store *s)
 
 enum store_result store_commit(struct store *s)
 {
+	char err[sizeof s->err];
+
+	if (s->commit_hook != NULL &&
+	    !s->commit_hook(s, s->commit_ctx, err, sizeof err)) {
+		store_rollback(s);
+		store_set_error(s, "%s", err);
+		return STORE_ERROR;
+	}
 	if (!store_exec(s, "COMMIT"))
 		return STORE_ERROR;
 	/* a transaction still open after COMMIT was not committed */

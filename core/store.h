@@ -33,6 +33,18 @@ struct store;
 /* NULL on failure, with the reason in err. */
 struct store *store_open(const char *path, enum store_mode mode, char *err,
 			 size_t errlen);
+/* A store in memory, at the current schema, for a view of another store
+ * (apikeyctl --central); NULL on failure, with the reason in err. */
+struct store *store_open_memory(char *err, size_t errlen);
+
+/* Called by store_commit before it commits: false (with the reason in err)
+ * rolls the transaction back and makes the commit fail.  For a store in
+ * memory, whose changes the hook carries to the store it stands for. */
+typedef bool (*store_commit_hook)(struct store *s, void *ctx, char *err,
+				  size_t errlen);
+void store_set_commit_hook(struct store *s, store_commit_hook hook,
+			   void *ctx);
+
 /* The store's schema is still the one this program knows (apikeyctl init
  * may have migrated it since it was opened). */
 bool store_schema_current(struct store *s);

@@ -25,6 +25,8 @@ struct store {
 	enum store_mode mode;
 	struct cached_statement cache[STORE_CACHED_STATEMENTS];
 	char err[512];
+	store_commit_hook commit_hook; /* NULL: none */
+	void *commit_ctx;
 };
 
 void store_set_error(struct store *s, const char *fmt, ...)
@@ -49,5 +51,19 @@ sqlite3_stmt *store_prepare(struct store *s, const char *sql);
 /* Done with a statement of store_prepare (NULL too): reset and kept for
  * the next, or finalized. */
 void store_done(struct store *s, sqlite3_stmt *stmt);
+
+/* Binds a time (0: NULL) or a text ("": NULL). */
+void store_bind_time(sqlite3_stmt *stmt, int col, time_t t);
+void store_bind_text(sqlite3_stmt *stmt, int col, const char *text);
+
+/* Runs a statement whose parameters are bound; returns rows changed, or
+ * -1 with *result set from the error. */
+int store_run_change(struct store *s, sqlite3_stmt *stmt, const char *what,
+		     enum store_result *result);
+
+/* Writes a key's lists as rec holds them (IP rules, services, host
+ * groups), replacing the stored ones when replace is true. */
+enum store_result store_write_lists(struct store *s,
+				    const struct key_record *rec, bool replace);
 
 #endif

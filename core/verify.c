@@ -28,10 +28,31 @@ static bool owner_matches(const struct key_record *rec, const char *user,
 	}
 	if ((long long)uid != rec->uid) {
 		decide(out, VERDICT_REFUSED,
-		       "account uid changed since the key was created");
+		       rec->central ? "account uid on this host is not the "
+				      "uid the central store recorded"
+				    : "account uid changed since the key was "
+				      "created");
 		return false;
 	}
 	return true;
+}
+
+/* A central key's copy is used only while the agent keeps in contact with
+ * the central store (max_stale): past it, a delete made there might not
+ * have reached this host. */
+static bool copy_fresh(const struct key_record *rec, time_t now,
+		       struct verify_result *out)
+{
+	if (!central_copy_stale(rec, now))
+		return true;
+	decide(out, VERDICT_REFUSED,
+	       "central key not yet synchronised on this host");
+	if (rec->synced_at > 0 && rec->max_stale > 0)
+		snprintf(out->reason, sizeof out->reason,
+			 "central key stale: no contact with the central "
+			 "store for %lld s (max_stale %lld s)",
+			 (long long)(now - rec->synced_at), rec->max_stale);
+	return false;
 }
 
 /* The account's uid, or false (verdict: unknown user, or a system error
@@ -205,6 +226,7 @@ void verify_key(struct store *s, const unsigned char pepper[PEPPER_LEN],
 		return;
 	out->secret_matched = true;
 	if (!owner_matches(&out->rec, req->user, uid, out) ||
+	    !copy_fresh(&out->rec, now, out) ||
 	    !service_allowed(&out->rec, req->service, out) ||
 	    !unexpired(&out->rec, now, out))
 		return;
@@ -245,6 +267,7 @@ void verify_account(struct store *s, const struct request *req,
 	}
 	out->secret_matched = true; /* it matched at authentication */
 	if (!owner_matches(&out->rec, req->user, uid, out) ||
+	    !copy_fresh(&out->rec, now, out) ||
 	    !service_allowed(&out->rec, req->service, out) ||
 	    !unexpired(&out->rec, now, out))
 		return;

@@ -29,6 +29,7 @@ extern int ctl_failure_status;
 	{"db", required_argument, NULL, 'D'}, \
 	{"pepper", required_argument, NULL, 'P'}, \
 	{"policy", required_argument, NULL, 'Y'}, \
+	{"central", required_argument, NULL, 'C'}, \
 	{"help", no_argument, NULL, 'h'}
 
 /* the key metadata options of create and edit (struct key_meta) */
@@ -51,6 +52,9 @@ struct ctl {
 	const char *db;
 	const char *pepper;
 	const char *policy;
+	/* --central: the central store (a connection string, or a
+	 * central.conf path), or NULL for this host's store */
+	const char *central;
 };
 
 /* Handles a COMMON_OPTIONS letter; false if opt is not one of them. */
@@ -70,7 +74,11 @@ long long ctl_duration(const struct ctl *ctl, const char *option,
 noreturn void ctl_usage(const struct ctl *ctl, const char *problem, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* Creates pepper and store if missing (never replacing either). */
+/* Makes the pepper (init), refusing when the store holds keys. */
+void ctl_create_pepper(const struct ctl *ctl, bool quiet);
+
+/* Creates pepper and store if missing (never replacing either); with
+ * --central, only checks the pepper is there. */
 void ctl_initialise(const struct ctl *ctl, bool quiet);
 
 /* Opens the store for management, or exits with the reason. */
@@ -86,6 +94,11 @@ void ctl_load_policy(const struct ctl *ctl, struct site_policy *p);
 /* Finds REF (key id or USER/NAME) or exits with the reason. */
 void ctl_find(const struct ctl *ctl, struct store *s, const char *ref,
 	      struct key_record *rec);
+
+/* ctl_find for a change: a key mirrored from the central store is
+ * refused (rolling s back), naming the central store. */
+void ctl_find_to_change(const struct ctl *ctl, struct store *s,
+			const char *ref, struct key_record *rec);
 
 /* Exits with the store's error after rolling back. */
 noreturn void ctl_store_failed(struct store *s, const char *what);

@@ -40,7 +40,7 @@ int ctl_delete(struct ctl *ctl, int argc, char **argv)
 	if (argc - optind != 1)
 		ctl_usage(ctl, "give exactly one REF");
 	s = ctl_open_store(ctl, STORE_WRITE);
-	ctl_find(ctl, s, argv[optind], &rec);
+	ctl_find_to_change(ctl, s, argv[optind], &rec);
 	if (!yes && isatty(STDIN_FILENO) && !confirmed(&rec))
 		errx(EXIT_REFUSED, "not deleted");
 	if (store_begin(s) != STORE_OK || store_delete(s, rec.id) != STORE_OK ||

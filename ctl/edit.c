@@ -20,7 +20,9 @@ enum list_action {
 	DISABLE,
 	ENABLE,
 	ADD_SERVICE,
-	REMOVE_SERVICE
+	REMOVE_SERVICE,
+	ADD_GROUP,
+	REMOVE_GROUP
 };
 
 /* A change to one of the key's lists: an IP list entry or a service. */
@@ -34,7 +36,8 @@ struct edit_args {
 	struct key_meta meta;
 	bool any_service; /* --any-service: the scope may end up empty */
 	size_t change_count;
-	struct list_change changes[RULES_MAX * 2 + SERVICES_MAX * 2];
+	struct list_change
+	    changes[RULES_MAX * 2 + SERVICES_MAX * 2 + HOST_GROUPS_MAX * 2];
 };
 
 static void add_change(const struct ctl *ctl, struct edit_args *a,
@@ -59,6 +62,8 @@ static void parse_edit(struct ctl *ctl, int argc, char **argv,
 	    {"service", required_argument, NULL, 'S'},
 	    {"remove-service", required_argument, NULL, 'R'},
 	    {"any-service", no_argument, NULL, 'A'},
+	    {"host-group", required_argument, NULL, 'G'},
+	    {"remove-host-group", required_argument, NULL, 'g'},
 	    {0}};
 	int opt;
 
@@ -74,6 +79,16 @@ static void parse_edit(struct ctl *ctl, int argc, char **argv,
 		case 'S': add_change(ctl, a, ADD_SERVICE, optarg); break;
 		case 'R': add_change(ctl, a, REMOVE_SERVICE, optarg); break;
 		case 'A': a->any_service = true; break;
+		case 'G':
+		case 'g':
+			if (ctl->central == NULL)
+				ctl_usage(ctl, "--%shost-group is for keys of "
+					       "the central store (give "
+					       "--central)",
+					  opt == 'g' ? "remove-" : "");
+			add_change(ctl, a, opt == 'G' ? ADD_GROUP : REMOVE_GROUP,
+				   optarg);
+			break;
 		default: ctl_common_option(ctl, opt, optarg);
 		}
 	}
@@ -94,7 +109,8 @@ static const char *action_option(enum list_action action)
 {
 	static const char *const names[] = {
 	    "allow",  "deny",	 "remove",	  "disable",
-	    "enable", "service", "remove-service"};
+	    "enable", "service", "remove-service", "host-group",
+	    "remove-host-group"};
 	return names[action];
 }
 
@@ -112,6 +128,9 @@ static bool apply_one(struct key_record *rec, const struct list_change *c,
 					 why, whylen);
 	case ADD_SERVICE: return services_add(rec, c->value, why, whylen);
 	case REMOVE_SERVICE: return services_remove(rec, c->value, why, whylen);
+	case ADD_GROUP: return host_groups_add(rec, c->value, why, whylen);
+	case REMOVE_GROUP:
+		return host_groups_remove(rec, c->value, why, whylen);
 	}
 	return false;
 }
@@ -157,11 +176,14 @@ static unsigned edited_areas(const struct edit_args *a)
 		return POLICY_ALL;
 	if (a->any_service)
 		areas |= POLICY_SERVICES;
-	for (size_t i = 0; i < a->change_count; i++)
-		areas |= a->changes[i].action == ADD_SERVICE ||
-				 a->changes[i].action == REMOVE_SERVICE
-			     ? POLICY_SERVICES
-			     : POLICY_ALLOW_LIST;
+	for (size_t i = 0; i < a->change_count; i++) {
+		enum list_action action = a->changes[i].action;
+
+		if (action == ADD_SERVICE || action == REMOVE_SERVICE)
+			areas |= POLICY_SERVICES;
+		else if (action != ADD_GROUP && action != REMOVE_GROUP)
+			areas |= POLICY_ALLOW_LIST;
+	}
 	return areas;
 }
 
@@ -181,7 +203,7 @@ int ctl_edit(struct ctl *ctl, int argc, char **argv)
 	s = ctl_open_store(ctl, STORE_WRITE);
 	if (store_begin(s) != STORE_OK)
 		ctl_store_failed(s, "edit");
-	ctl_find(ctl, s, a.ref, &rec);
+	ctl_find_to_change(ctl, s, a.ref, &rec);
 	was_expired = key_expired(&rec, now);
 	ctl_apply_meta(&a.meta, &rec, now);
 	if (!apply_list_changes(&a, &rec, err, sizeof err) ||

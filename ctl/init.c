@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "central.h"
 #include "ctl.h"
 #include "safefile.h"
 #include "secret.h"
@@ -25,7 +26,7 @@ static void refuse_new_pepper_for_old_keys(const struct ctl *ctl)
 		     ctl->pepper, ctl->db, count);
 }
 
-static void create_pepper(const struct ctl *ctl, bool quiet)
+void ctl_create_pepper(const struct ctl *ctl, bool quiet)
 {
 	char dir[4096], base[256], err[512];
 	int dirfd;
@@ -49,8 +50,14 @@ void ctl_initialise(const struct ctl *ctl, bool quiet)
 	char err[512];
 	struct store *s;
 
+	if (ctl->central != NULL) {
+		/* the fleet's pepper is copied here, never made for one key */
+		ctl_load_pepper(ctl, pepper);
+		secret_wipe(pepper, sizeof pepper);
+		return;
+	}
 	if (!pepper_exists(ctl->pepper))
-		create_pepper(ctl, quiet);
+		ctl_create_pepper(ctl, quiet);
 	ctl_load_pepper(ctl, pepper);
 	secret_wipe(pepper, sizeof pepper);
 	s = store_open(ctl->db, STORE_CREATE, err, sizeof err);
@@ -68,6 +75,10 @@ int ctl_init(struct ctl *ctl, int argc, char **argv)
 		ctl_common_option(ctl, opt, optarg);
 	if (optind != argc)
 		ctl_usage(ctl, "unexpected argument '%s'", argv[optind]);
+	if (ctl->central != NULL) {
+		ctl_central_init(ctl);
+		return 0;
+	}
 	ctl_initialise(ctl, false);
 	printf("store %s and pepper %s are ready\n", ctl->db, ctl->pepper);
 	return 0;

@@ -113,6 +113,18 @@ void print_key_json(FILE *out, const struct key_record *rec, const char *key)
 		json_string(out, rec->services[i]);
 	}
 	fputc(']', out);
+	json_field(out, "origin");
+	json_string(out, rec->central ? "central" : "local");
+	json_field(out, "host_groups");
+	fputc('[', out);
+	for (size_t i = 0; i < rec->host_group_count; i++) {
+		if (i > 0)
+			fputc(',', out);
+		json_string(out, rec->host_groups[i]);
+	}
+	fputc(']', out);
+	json_field(out, "last_used_host");
+	json_string_or_null(out, rec->last_used_host);
 	if (key != NULL) {
 		json_field(out, "key");
 		json_string(out, key);

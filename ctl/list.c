@@ -53,11 +53,24 @@ static void add_row(struct table *t, const char *const texts[COLUMNS])
 	t->count++;
 }
 
+/* The last login's address, and in the central store's view the host
+ * that reported it: "192.0.2.7 on web1". */
+static void last_where(const struct key_record *rec, char *out, size_t outlen)
+{
+	const char *ip = rec->last_used_ip[0] != '\0' ? rec->last_used_ip : "-";
+
+	if (rec->last_used_host[0] != '\0')
+		snprintf(out, outlen, "%s on %s", ip, rec->last_used_host);
+	else
+		snprintf(out, outlen, "%s", ip);
+}
+
 static bool list_one(const struct key_record *rec, void *ctx)
 {
 	struct table *t = ctx;
 	char last[ISO_TIME_LEN], created[ISO_TIME_LEN], expires[64];
 	char services[SERVICES_MAX * (REQ_SERVICE_MAX + 2) + 8];
+	char where[sizeof rec->last_used_ip + sizeof rec->last_used_host + 8];
 
 	if (!key_filter_matches(&t->filter, rec, t->now))
 		return true;
@@ -70,13 +83,14 @@ static bool list_one(const struct key_record *rec, void *ctx)
 	expires_text(rec, t->now, expires, sizeof expires);
 	iso_time(rec->created_at, created);
 	services_text(rec, services, sizeof services);
+	last_where(rec, where, sizeof where);
 	const char *const texts[COLUMNS] = {
 	    rec->id,
 	    rec->user,
 	    rec->name,
 	    services,
 	    time_or_never(rec->last_used_at, last),
-	    rec->last_used_ip[0] != '\0' ? rec->last_used_ip : "-",
+	    where,
 	    expires,
 	    created};
 	add_row(t, texts);

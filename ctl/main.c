@@ -31,6 +31,7 @@ static const struct command COMMANDS[] = {
      "create USER --name NAME [--description TEXT]\n"
      "                 [--expires WHEN | --never-expire]\n"
      "                 [--allow CIDR]... [--deny CIDR]... [--service NAME]...\n"
+     "                 [--host-group NAME]... [--uid UID]\n"
      "                 [--save FILE [--save-hosts PATTERNS]] [--quiet] "
      "[--json]"},
     {"list", ctl_list,
@@ -43,7 +44,8 @@ static const struct command COMMANDS[] = {
      "                 [--allow CIDR]... [--deny CIDR]... [--remove CIDR]...\n"
      "                 [--disable CIDR]... [--enable CIDR]...\n"
      "                 [--service NAME]... [--remove-service NAME]...\n"
-     "                 [--any-service]"},
+     "                 [--any-service]\n"
+     "                 [--host-group NAME]... [--remove-host-group NAME]..."},
     {"delete", ctl_delete, "delete REF [--yes]"},
     {"rotate", ctl_rotate,
      "rotate REF [--grace DURATION] [--service NAME]...\n"
@@ -73,8 +75,11 @@ static void print_usage(FILE *out, const char *only)
 	    "WHEN is YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS]Z, +Nd, +Nh or +Nw.\n"
 	    "DURATION is 0 or N with s, m, h, d or w (--grace: default 24h).\n"
 	    "Every command takes --db PATH, --pepper PATH and --policy "
-	    "PATH\n(default %s, %s and %s).\n",
-	    APIKEY_DB_PATH, APIKEY_PEPPER_PATH, APIKEY_POLICY_PATH);
+	    "PATH\n(default %s, %s and %s),\n"
+	    "and --central CONNINFO (a libpq connection string, or the path "
+	    "of a\ncentral.conf such as %s) to run on the central store.\n",
+	    APIKEY_DB_PATH, APIKEY_PEPPER_PATH, APIKEY_POLICY_PATH,
+	    APIKEY_CENTRAL_CONF_PATH);
 }
 
 noreturn void ctl_usage(const struct ctl *ctl, const char *problem, ...)
@@ -100,6 +105,7 @@ bool ctl_common_option(struct ctl *ctl, int opt, const char *arg)
 	case 'D': ctl->db = arg; return true;
 	case 'P': ctl->pepper = arg; return true;
 	case 'Y': ctl->policy = arg; return true;
+	case 'C': ctl->central = arg; return true;
 	case 'h': print_usage(stdout, ctl->command); exit(0);
 	case '?': ctl_usage(ctl, NULL);
 	default: return false;
@@ -152,7 +158,8 @@ static int leading_options(struct ctl *ctl, int argc, char **argv)
 		    strcmp(argv[i], "--db") == 0       ? &ctl->db
 		    : strcmp(argv[i], "--pepper") == 0 ? &ctl->pepper
 		    : strcmp(argv[i], "--policy") == 0 ? &ctl->policy
-						       : NULL;
+		    : strcmp(argv[i], "--central") == 0 ? &ctl->central
+							: NULL;
 		if (target == NULL)
 			break;
 		if (i + 1 == argc)
@@ -166,7 +173,7 @@ static int leading_options(struct ctl *ctl, int argc, char **argv)
 int main(int argc, char **argv)
 {
 	struct ctl ctl = {NULL, APIKEY_DB_PATH, APIKEY_PEPPER_PATH,
-			  APIKEY_POLICY_PATH};
+			  APIKEY_POLICY_PATH, NULL};
 	const struct command *command;
 	int first = leading_options(&ctl, argc, argv);
 	int status;

@@ -32,7 +32,8 @@ static bool select_one(const struct key_record *rec, void *ctx)
 	char when[ISO_TIME_LEN], last[ISO_TIME_LEN];
 	struct doomed *d;
 
-	if (!key_filter_matches(&sel->filter, rec, sel->now))
+	/* a central key is pruned in the central store (--central) */
+	if (rec->central || !key_filter_matches(&sel->filter, rec, sel->now))
 		return true;
 	if (sel->count == sel->cap) {
 		sel->cap = sel->cap != 0 ? sel->cap * 2 : 64;

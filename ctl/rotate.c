@@ -161,7 +161,7 @@ int ctl_rotate(struct ctl *ctl, int argc, char **argv)
 	ctl_load_policy(ctl, &a.policy);
 	/* a REF that cannot match is a usage error, as in the other commands */
 	s = ctl_open_store(ctl, STORE_READ);
-	ctl_find(ctl, s, a.ref, &a.old);
+	ctl_find_to_change(ctl, s, a.ref, &a.old);
 	store_close(s);
 	a.now = time(NULL);
 	ctl_issue_key(ctl, &is, &rec);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* Editing a key's service scope (apikeyctl create, edit and rotate), and
- * the names apikeyctl verifier takes. */
+/* Editing a key's service scope (apikeyctl create, edit and rotate) and
+ * host groups, and the names apikeyctl verifier takes. */
 #ifndef APIKEY_SERVICES_H
 #define APIKEY_SERVICES_H
 
@@ -23,5 +23,15 @@ bool services_remove(struct key_record *rec, const char *service, char *err,
 
 /* The scope as text: "any", or the names separated by ", ". */
 void services_text(const struct key_record *rec, char *out, size_t outlen);
+
+/* The host groups of a central key (apikeyctl --central create and edit
+ * --host-group): the same rules, for host group names. */
+bool host_groups_add(struct key_record *rec, const char *group, char *err,
+		     size_t errlen);
+bool host_groups_remove(struct key_record *rec, const char *group, char *err,
+			size_t errlen);
+
+/* The host groups as text: "every host", or the names. */
+void host_groups_text(const struct key_record *rec, char *out, size_t outlen);
 
 #endif

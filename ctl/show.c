@@ -100,6 +100,8 @@ void print_key_text(FILE *out, const struct key_record *rec, time_t now)
 	fprintf(out, rec->expires_at != 0 ? " (%s)\n" : "\n", expires);
 	text_last(out, "Last login:", rec->last_used_at, rec->last_used_ip,
 		  NULL);
+	if (rec->last_used_at != 0 && rec->last_used_host[0] != '\0')
+		fprintf(out, "%-14s%s\n", "Last host:", rec->last_used_host);
 	fprintf(out, "%-14s%lld\n", "Use count:", rec->use_count);
 	text_last(out, "Last denied:", rec->last_denied_at, rec->last_denied_ip,
 		  rec->last_denied_reason);
@@ -113,6 +115,16 @@ void print_key_text(FILE *out, const struct key_record *rec, time_t now)
 	fprintf(out, "%-14s%s\n", "Services:", services);
 	text_rules(out, rec, LIST_ALLOW, "Allow list:");
 	text_rules(out, rec, LIST_DENY, "Deny list:");
+	if (rec->central)
+		fprintf(out, "%-14s%s\n", "Origin:",
+			"the central store (apikey-sync mirrors it; change "
+			"it with apikeyctl --central)");
+	if (rec->host_group_count > 0) {
+		char groups[HOST_GROUPS_MAX * (HOST_GROUP_MAX_LEN + 2) + 16];
+
+		host_groups_text(rec, groups, sizeof groups);
+		fprintf(out, "%-14s%s\n", "Host groups:", groups);
+	}
 }
 
 int ctl_show(struct ctl *ctl, int argc, char **argv)

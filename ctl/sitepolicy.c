@@ -8,13 +8,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "conffile.h"
 #include "policy.h"
 #include "safefile.h"
 #include "store.h"
 #include "when.h"
 
-#define POLICY_FILE_MAX	  65536
-#define POLICY_LINE_MAX	  255
 #define MAX_KEYS_PER_USER 100000
 
 enum setting_id {
@@ -44,6 +43,7 @@ static const struct setting SETTINGS[SETTING_COUNT] = {
 /* What parsing has seen: the line each setting was on (0: not given). */
 struct parse_state {
 	const char *path;
+	struct site_policy *policy;
 	int line_of[SETTING_COUNT];
 	bool never_expire; /* as given */
 };
@@ -104,54 +104,12 @@ static bool set_value(enum setting_id id, const char *value,
 	return false;
 }
 
-static char *trim(char *s)
+/* One setting (conf_setting_fn). */
+static bool parse_setting(const char *name, char *value, int n, void *ctx,
+			  char *err, size_t errlen)
 {
-	char *end = s + strlen(s);
+	struct parse_state *st = ctx;
 
-	while (*s == ' ' || *s == '\t')
-		s++;
-	while (end > s && (end[-1] == ' ' || end[-1] == '\t'))
-		*--end = '\0';
-	return s;
-}
-
-/* A line's bytes: printable ASCII and tabs; a comment may also hold
- * other bytes (UTF-8 text), never control characters. */
-static bool line_bytes_ok(const char *line, size_t len)
-{
-	size_t start = 0;
-	bool comment;
-
-	while (start < len && (line[start] == ' ' || line[start] == '\t'))
-		start++;
-	comment = start < len && line[start] == '#';
-
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)line[i];
-		if ((c < 0x20 && c != '\t') || c == 0x7f ||
-		    (c >= 0x80 && !comment))
-			return false;
-	}
-	return true;
-}
-
-/* One line (NUL-terminated copy, number n). */
-static bool parse_line(char *line, int n, struct site_policy *p,
-		       struct parse_state *st, char *err, size_t errlen)
-{
-	char *text = trim(line), *eq, *name, *value;
-
-	if (text[0] == '\0' || text[0] == '#')
-		return true;
-	eq = strchr(text, '=');
-	if (eq == NULL) {
-		snprintf(err, errlen, "%s:%d: not 'setting = value'", st->path,
-			 n);
-		return false;
-	}
-	*eq = '\0';
-	name = trim(text);
-	value = trim(eq + 1);
 	for (int id = 0; id < SETTING_COUNT; id++) {
 		if (strcmp(name, SETTINGS[id].name) != 0)
 			continue;
@@ -162,7 +120,7 @@ static bool parse_line(char *line, int n, struct site_policy *p,
 				 st->path, n, name, st->line_of[id]);
 			return false;
 		}
-		if (!set_value((enum setting_id)id, value, p, st)) {
+		if (!set_value((enum setting_id)id, value, st->policy, st)) {
 			snprintf(err, errlen,
 				 "%s:%d: bad value '%s' for %s (want %s)",
 				 st->path, n, value, name, SETTINGS[id].want);
@@ -219,91 +177,26 @@ static void policy_defaults(struct site_policy *p, const char *path)
 bool policy_parse(const char *text, size_t len, const char *path,
 		  struct site_policy *p, char *err, size_t errlen)
 {
-	struct parse_state st = {.path = path};
-	char line[POLICY_LINE_MAX + 1];
-	size_t start = 0;
-	int n = 0;
+	struct parse_state st = {.path = path, .policy = p};
 
 	policy_defaults(p, path);
 	p->present = true;
-	while (start < len) {
-		const char *nl = memchr(text + start, '\n', len - start);
-		size_t end = nl != NULL ? (size_t)(nl - text) : len;
-		size_t line_len = end - start;
-
-		n++;
-		if (line_len > POLICY_LINE_MAX ||
-		    !line_bytes_ok(text + start, line_len)) {
-			snprintf(err, errlen, "%s:%d: %s", path, n,
-				 line_len > POLICY_LINE_MAX
-				     ? "line longer than 255 bytes"
-				     : "control character or non-ASCII byte "
-				       "in the line");
-			return false;
-		}
-		memcpy(line, text + start, line_len);
-		line[line_len] = '\0';
-		if (!parse_line(line, n, p, &st, err, errlen))
-			return false;
-		start = end + 1;
-	}
-	return settle_defaults(p, &st, err, errlen);
-}
-
-/* The file's bytes (at most POLICY_FILE_MAX) into buf; -1 on error. */
-static ssize_t read_policy(int fd, char *buf, size_t size)
-{
-	size_t len = 0;
-
-	while (len < size) {
-		ssize_t n = read(fd, buf + len, size - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	return (ssize_t)len;
+	return conf_parse(text, len, path, parse_setting, &st, err, errlen) &&
+	       settle_defaults(p, &st, err, errlen);
 }
 
 bool policy_load(const char *path, struct site_policy *p, char *err,
 		 size_t errlen)
 {
-	static char buf[POLICY_FILE_MAX + 1];
-	char dir[4096], base[256];
-	struct stat st;
-	ssize_t len;
-	int dirfd, fd;
+	static char buf[CONF_FILE_MAX + 1];
+	size_t len;
+	int got;
 
 	policy_defaults(p, path);
-	if (!split_path(path, dir, sizeof dir, base, sizeof base)) {
-		snprintf(err, errlen,
-			 "bad policy path %s (want an absolute "
-			 "file name)",
-			 path);
-		return false;
-	}
-	if (lstat(dir, &st) != 0 && errno == ENOENT)
-		return true; /* no directory, no file: no policy */
-	dirfd = open_safe_dir(dir, false, err, errlen);
-	if (dirfd < 0)
-		return false;
-	fd = open_safe_file(dirfd, dir, base, 0022, &st, err, errlen);
-	close(dirfd);
-	if (fd == -2)
-		return true;
-	if (fd < 0)
-		return false;
-	len = read_policy(fd, buf, sizeof buf);
-	close(fd);
-	if (len < 0 || len > POLICY_FILE_MAX) {
-		snprintf(err, errlen, "%s: %s", path,
-			 len < 0 ? strerror(errno) : "larger than 64 KiB");
-		return false;
-	}
-	return policy_parse(buf, (size_t)len, path, p, err, errlen);
+	got = conf_file_read(path, 0, buf, sizeof buf, &len, err, errlen);
+	if (got <= 0)
+		return got == 0;
+	return policy_parse(buf, len, path, p, err, errlen);
 }
 
 /* The expiry rules: never (denied, or beyond any maximum), or later than

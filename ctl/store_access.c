@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "central.h"
 #include "ctl.h"
 #include "secret.h"
 #include "sitepolicy.h"
@@ -12,7 +13,11 @@
 struct store *ctl_open_store(const struct ctl *ctl, enum store_mode mode)
 {
 	char err[512];
-	struct store *s = store_open(ctl->db, mode, err, sizeof err);
+	struct store *s;
+
+	if (ctl->central != NULL)
+		return ctl_central_view(ctl);
+	s = store_open(ctl->db, mode, err, sizeof err);
 
 	if (s == NULL)
 		errx(ctl_failure_status, "%s", err);
@@ -25,6 +30,8 @@ void ctl_load_pepper(const struct ctl *ctl, unsigned char pepper[PEPPER_LEN])
 
 	if (!pepper_load(ctl->pepper, pepper, err, sizeof err))
 		errx(ctl_failure_status, "%s", err);
+	if (ctl->central != NULL)
+		ctl_central_pepper_check(ctl, pepper);
 }
 
 static bool ref_valid(const char *ref)
@@ -57,6 +64,19 @@ void ctl_find(const struct ctl *ctl, struct store *s, const char *ref,
 		errx(EXIT_REFUSED, "no key matches '%s'", ref);
 	if (found != STORE_OK)
 		ctl_store_failed(s, "reading key");
+}
+
+void ctl_find_to_change(const struct ctl *ctl, struct store *s,
+			const char *ref, struct key_record *rec)
+{
+	ctl_find(ctl, s, ref, rec);
+	if (!rec->central)
+		return;
+	store_rollback(s);
+	errx(EXIT_REFUSED,
+	     "key %s (%s/%s) is mirrored from the central store: change it "
+	     "there (apikeyctl --central ... %s %s)",
+	     rec->id, rec->user, rec->name, ctl->command, rec->id);
 }
 
 noreturn void ctl_store_failed(struct store *s, const char *what)

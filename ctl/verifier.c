@@ -64,6 +64,16 @@ static int change_services(const struct ctl *ctl, bool add, int count,
 		enum store_result r =
 		    add ? store_verifier_add(s, services[i])
 			: store_verifier_remove(s, services[i]);
+		if (r == STORE_NOT_FOUND && !add &&
+		    store_verifier_listed(s, services[i]) == STORE_OK) {
+			store_rollback(s);
+			store_close(s);
+			errx(EXIT_REFUSED,
+			     "nothing changed: %s is listed by the central "
+			     "store: remove it there (apikeyctl --central ... "
+			     "verifier remove %s)",
+			     services[i], services[i]);
+		}
 		if (r == STORE_CONFLICT || r == STORE_NOT_FOUND) {
 			store_rollback(s);
 			store_close(s);

@@ -580,7 +580,7 @@ test_policy_file_checked() {
 	run_cmd $BUILD/apikeyctl --db "$P/lib/keys.db" --pepper "$P/etc/pepper" --policy "$WORK/no/such/dir/policy.conf" create root --name x --quiet
 	expect_eq "a missing policy (and directory) is no policy" 0 "$RC"
 	run_cmd $BUILD/apikeyctl --policy relative.conf --db "$P/lib/keys.db" --pepper "$P/etc/pepper" create root --name y
-	expect_contains "a relative policy path is refused" "bad policy path relative.conf" "$ERR"
+	expect_contains "a relative policy path is refused" "bad path relative.conf" "$ERR"
 }
 
 # age KEYNAME SQL-SET: change a key's times in the test store (as time would)

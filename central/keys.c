@@ -1,0 +1,331 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#include "keys.h"
+
+#include <sodium.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cidr.h"
+#include "pg.h"
+#include "policy.h"
+#include "text.h"
+
+/* The four queries of one read: keys, then each list, all in id order. */
+#define KEYS_SQL                                                               \
+	"SELECT id, user_name, uid, name, description, encode(hash, 'hex'), " \
+	"created_at, expires_at, rotated_to, rotated_from FROM apikey.keys k "
+#define CHANGED " WHERE $1::bigint < 0 OR k.revision > $1::bigint "
+
+static const char *const LIST_SQL[] = {
+    "SELECT l.key_id, l.list, l.cidr, l.enabled FROM apikey.ip_rules l "
+    "JOIN apikey.keys k ON k.id = l.key_id" CHANGED
+    "ORDER BY l.key_id COLLATE \"C\", l.position",
+    "SELECT l.key_id, l.service FROM apikey.key_services l "
+    "JOIN apikey.keys k ON k.id = l.key_id" CHANGED
+    "ORDER BY l.key_id COLLATE \"C\", l.service",
+    "SELECT l.key_id, l.host_group FROM apikey.key_host_groups l "
+    "JOIN apikey.keys k ON k.id = l.key_id" CHANGED
+    "ORDER BY l.key_id COLLATE \"C\", l.host_group COLLATE \"C\"",
+};
+enum { LIST_RULES, LIST_SERVICES, LIST_GROUPS, LIST_COUNT };
+
+enum {
+	K_ID,
+	K_USER,
+	K_UID,
+	K_NAME,
+	K_DESCRIPTION,
+	K_HASH,
+	K_CREATED,
+	K_EXPIRES,
+	K_ROTATED_TO,
+	K_ROTATED_FROM
+};
+
+static bool id_valid(const char *id)
+{
+	return strlen(id) == KEY_ID_LEN && base62_string(id, KEY_ID_LEN);
+}
+
+/* A text column into out: it fits, and holds no control character. */
+static bool text_col(const PGresult *r, int row, int col, bool nullable,
+		     char *out, size_t outlen)
+{
+	const char *v;
+	size_t len;
+
+	out[0] = '\0';
+	if (PQgetisnull(r, row, col))
+		return nullable;
+	v = PQgetvalue(r, row, col);
+	len = strlen(v);
+	if (len >= outlen)
+		return false;
+	memcpy(out, v, len + 1);
+	return true;
+}
+
+static bool time_col(const PGresult *r, int row, int col, bool nullable,
+		     time_t *out)
+{
+	long long v = 0;
+
+	*out = 0;
+	if (PQgetisnull(r, row, col))
+		return nullable;
+	if (!central_int(r, row, col, 1, (long long)1 << 40, &v))
+		return false;
+	*out = (time_t)v;
+	return true;
+}
+
+static bool user_valid(const char *user)
+{
+	if (user[0] == '\0' || user[0] == '-')
+		return false;
+	for (const char *p = user; *p != '\0'; p++)
+		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f ||
+		    *p == '/' || *p == ':')
+			return false;
+	return true;
+}
+
+/* The key row's values; the reason when one is not a storable value. */
+static const char *read_row(const PGresult *r, int row, struct key_record *rec,
+			    unsigned char hash[KEY_HASH_LEN])
+{
+	char why[256], hex[KEY_HASH_LEN * 2 + 1];
+	size_t bin_len = 0;
+
+	if (!text_col(r, row, K_USER, false, rec->user, sizeof rec->user) ||
+	    !user_valid(rec->user))
+		return "bad user name";
+	if (!central_int(r, row, K_UID, 0, 4294967294LL, &rec->uid))
+		return "bad uid";
+	if (!text_col(r, row, K_NAME, false, rec->name, sizeof rec->name) ||
+	    !name_valid(rec->name, NAME_MAX_CHARS, why, sizeof why))
+		return "bad name";
+	if (!text_col(r, row, K_DESCRIPTION, false, rec->description,
+		      sizeof rec->description) ||
+	    !description_valid(rec->description, DESC_MAX_CHARS, why,
+			       sizeof why))
+		return "bad description";
+	if (!text_col(r, row, K_HASH, false, hex, sizeof hex) ||
+	    sodium_hex2bin(hash, KEY_HASH_LEN, hex, strlen(hex), NULL,
+			   &bin_len, NULL) != 0 ||
+	    bin_len != KEY_HASH_LEN)
+		return "bad hash";
+	if (!time_col(r, row, K_CREATED, false, &rec->created_at) ||
+	    !time_col(r, row, K_EXPIRES, true, &rec->expires_at))
+		return "bad time";
+	if (!text_col(r, row, K_ROTATED_TO, true, rec->rotated_to,
+		      sizeof rec->rotated_to) ||
+	    !text_col(r, row, K_ROTATED_FROM, true, rec->rotated_from,
+		      sizeof rec->rotated_from) ||
+	    (rec->rotated_to[0] != '\0' && !id_valid(rec->rotated_to)) ||
+	    (rec->rotated_from[0] != '\0' && !id_valid(rec->rotated_from)))
+		return "bad rotation link";
+	return NULL;
+}
+
+static const char *add_rule(const PGresult *r, int row, struct key_record *rec)
+{
+	char list[8], cidr[CIDR_TEXT_MAX], canon[CIDR_TEXT_MAX], why[256];
+	struct ip_rule *rule;
+
+	if (rec->rule_count == RULES_MAX)
+		return "too many IP rules";
+	rule = &rec->rules[rec->rule_count];
+	if (!text_col(r, row, 1, false, list, sizeof list) ||
+	    (strcmp(list, "allow") != 0 && strcmp(list, "deny") != 0))
+		return "bad IP list";
+	if (!text_col(r, row, 2, false, cidr, sizeof cidr) ||
+	    !cidr_canonical(cidr, canon, sizeof canon, why, sizeof why) ||
+	    strcmp(cidr, canon) != 0)
+		return "bad IP rule";
+	rule->list = list[0] == 'a' ? LIST_ALLOW : LIST_DENY;
+	rule->enabled = strcmp(PQgetvalue(r, row, 3), "t") == 0;
+	snprintf(rule->cidr, sizeof rule->cidr, "%s", cidr);
+	rec->rule_count++;
+	return NULL;
+}
+
+static const char *add_service(const PGresult *r, int row,
+			       struct key_record *rec)
+{
+	char *service;
+
+	if (rec->service_count == SERVICES_MAX)
+		return "too many services";
+	service = rec->services[rec->service_count];
+	if (!text_col(r, row, 1, false, service, sizeof rec->services[0]) ||
+	    !service_name_valid(service))
+		return "bad service";
+	rec->service_count++;
+	return NULL;
+}
+
+static const char *add_group(const PGresult *r, int row,
+			     struct key_record *rec)
+{
+	char *group;
+
+	if (rec->host_group_count == HOST_GROUPS_MAX)
+		return "too many host groups";
+	group = rec->host_groups[rec->host_group_count];
+	if (!text_col(r, row, 1, false, group, sizeof rec->host_groups[0]) ||
+	    !host_group_valid(group))
+		return "bad host group";
+	rec->host_group_count++;
+	return NULL;
+}
+
+typedef const char *(*add_fn)(const PGresult *r, int row,
+			      struct key_record *rec);
+
+/* A list's rows for key id, from its cursor on; the first damage kept. */
+static void take_list(const PGresult *r, int *cursor, const char *id,
+		      add_fn add, struct key_record *rec, const char **damaged)
+{
+	int rows = PQntuples(r);
+
+	/* rows of a key whose own row was skipped (a damaged id) */
+	while (*cursor < rows && strcmp(PQgetvalue(r, *cursor, 0), id) < 0)
+		(*cursor)++;
+	for (; *cursor < rows && strcmp(PQgetvalue(r, *cursor, 0), id) == 0;
+	     (*cursor)++) {
+		const char *why = add(r, *cursor, rec);
+		if (why != NULL && *damaged == NULL)
+			*damaged = why;
+	}
+}
+
+struct read_state {
+	PGresult *keys, *lists[LIST_COUNT];
+	int cursor[LIST_COUNT];
+};
+
+static bool run_queries(PGconn *pg, long long since, struct read_state *st,
+			char *err, size_t errlen)
+{
+	char since_text[24];
+	const char *params[] = {since_text};
+
+	snprintf(since_text, sizeof since_text, "%lld", since);
+	st->keys = central_exec(pg, KEYS_SQL CHANGED "ORDER BY k.id COLLATE \"C\"", 1,
+				params, PGRES_TUPLES_OK, err, errlen);
+	for (int i = 0; st->keys != NULL && i < LIST_COUNT; i++)
+		if ((st->lists[i] = central_exec(pg, LIST_SQL[i], 1, params,
+						 PGRES_TUPLES_OK, err,
+						 errlen)) == NULL)
+			return false;
+	return st->keys != NULL;
+}
+
+/* PostgreSQL orders text by its collation, the merge above by bytes: the
+ * ids are [0-9A-Za-z], so "C" order is asked of each ORDER BY. */
+bool central_read_keys(PGconn *pg, long long since, central_key_fn fn,
+		       void *ctx, long long *bad_ids, char *err,
+		       size_t errlen)
+{
+	static const add_fn adders[LIST_COUNT] = {add_rule, add_service,
+						  add_group};
+	static struct key_record rec;
+	unsigned char hash[KEY_HASH_LEN];
+	struct read_state st = {0};
+	bool ok = run_queries(pg, since, &st, err, errlen);
+
+	*bad_ids = 0;
+	for (int row = 0; ok && row < PQntuples(st.keys); row++) {
+		const char *id = PQgetvalue(st.keys, row, K_ID);
+		const char *damaged;
+
+		if (!id_valid(id)) {
+			(*bad_ids)++;
+			continue;
+		}
+		memset(&rec, 0, offsetof(struct key_record, rules));
+		rec.rule_count = 0;
+		snprintf(rec.id, sizeof rec.id, "%s", id);
+		rec.central = true;
+		damaged = read_row(st.keys, row, &rec, hash);
+		for (int i = 0; i < LIST_COUNT; i++)
+			take_list(st.lists[i], &st.cursor[i], id, adders[i],
+				  &rec, &damaged);
+		ok = fn(&rec, hash, damaged, ctx, err, errlen);
+		sodium_memzero(hash, sizeof hash);
+	}
+	PQclear(st.keys);
+	for (int i = 0; i < LIST_COUNT; i++)
+		PQclear(st.lists[i]);
+	return ok;
+}
+
+static bool each_text(PGconn *pg, const char *sql, long long since,
+		      bool (*valid)(const char *), central_id_fn fn, void *ctx,
+		      char *err, size_t errlen)
+{
+	char since_text[24];
+	const char *params[] = {since_text};
+	PGresult *r;
+
+	snprintf(since_text, sizeof since_text, "%lld", since);
+	r = central_exec(pg, sql, since >= 0 ? 1 : 0, params, PGRES_TUPLES_OK,
+			 err, errlen);
+	if (r == NULL)
+		return false;
+	for (int row = 0; row < PQntuples(r); row++)
+		if (valid(PQgetvalue(r, row, 0)))
+			fn(PQgetvalue(r, row, 0), ctx);
+	PQclear(r);
+	return true;
+}
+
+bool central_read_deleted(PGconn *pg, long long since, central_id_fn fn,
+			  void *ctx, char *err, size_t errlen)
+{
+	return each_text(pg,
+			 "SELECT DISTINCT key_id FROM apikey.deleted_keys "
+			 "WHERE revision > $1::bigint",
+			 since, id_valid, fn, ctx, err, errlen);
+}
+
+bool central_read_verifiers(PGconn *pg, central_id_fn fn, void *ctx,
+			    char *err, size_t errlen)
+{
+	return each_text(pg,
+			 "SELECT service FROM apikey.verifier_services "
+			 "ORDER BY service COLLATE \"C\"",
+			 -1, service_name_valid, fn, ctx, err, errlen);
+}
+
+long long central_revision(PGconn *pg, char *err, size_t errlen)
+{
+	PGresult *r = central_exec(pg,
+				   "SELECT revision FROM apikey.meta "
+				   "WHERE id = 1",
+				   0, NULL, PGRES_TUPLES_OK, err, errlen);
+	long long rev = -1;
+
+	if (r != NULL &&
+	    (PQntuples(r) != 1 || !central_int(r, 0, 0, 0, INT64_MAX, &rev))) {
+		snprintf(err, errlen, "central store: apikey.meta is damaged");
+		rev = -1;
+	}
+	PQclear(r);
+	return rev;
+}
+
+bool central_key_for_host(const struct key_record *rec,
+			  const char (*groups)[HOST_GROUP_MAX_LEN + 1],
+			  size_t group_count)
+{
+	if (rec->host_group_count == 0)
+		return true;
+	for (size_t i = 0; i < rec->host_group_count; i++)
+		for (size_t j = 0; j < group_count; j++)
+			if (strcmp(rec->host_groups[i], groups[j]) == 0)
+				return true;
+	return false;
+}

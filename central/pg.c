@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#include "pg.h"
+
+#include <errno.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "central_schema.h"
+
+/* The server's message, its first line, every byte that is not printable
+ * ASCII shown as '?': it may echo what a client sent. */
+static void pg_error(PGconn *pg, const PGresult *r, const char *what,
+		     char *err, size_t errlen)
+{
+	char line[300];
+	const char *msg = r != NULL ? PQresultErrorMessage(r) : "";
+	size_t n = 0;
+
+	if (msg == NULL || msg[0] == '\0')
+		msg = PQerrorMessage(pg);
+	if (msg == NULL || msg[0] == '\0')
+		msg = "no message";
+	for (; msg[n] != '\0' && msg[n] != '\n' && n + 1 < sizeof line; n++)
+		line[n] = msg[n] >= 0x20 && msg[n] < 0x7f ? msg[n] : '?';
+	line[n] = '\0';
+	snprintf(err, errlen, "central store: %s: %s", what, line);
+}
+
+void central_error(PGconn *pg, const char *what, char *err, size_t errlen)
+{
+	pg_error(pg, NULL, what, err, errlen);
+}
+
+PGconn *central_connect(const char *conninfo, const char *application,
+			char *err, size_t errlen)
+{
+	const char *const keys[] = {"application_name", "connect_timeout",
+				    "keepalives",	"keepalives_idle",
+				    "keepalives_interval", "keepalives_count",
+				    "dbname",		NULL};
+	const char *const values[] = {application, "10", "1", "10", "5", "3",
+				      conninfo,	   NULL};
+	PGconn *pg = PQconnectdbParams(keys, values, 1);
+
+	if (pg == NULL) {
+		snprintf(err, errlen, "central store: out of memory");
+		return NULL;
+	}
+	if (PQstatus(pg) != CONNECTION_OK) {
+		pg_error(pg, NULL, "cannot connect", err, errlen);
+		PQfinish(pg);
+		return NULL;
+	}
+	return pg;
+}
+
+PGresult *central_exec(PGconn *pg, const char *sql, int nparams,
+		       const char *const *params, ExecStatusType expect,
+		       char *err, size_t errlen)
+{
+	PGresult *r = PQexecParams(pg, sql, nparams, NULL, params, NULL, NULL,
+				   0);
+
+	if (r != NULL && PQresultStatus(r) == expect)
+		return r;
+	pg_error(pg, r, "statement failed", err, errlen);
+	PQclear(r);
+	return NULL;
+}
+
+bool central_run(PGconn *pg, const char *sql, int nparams,
+		 const char *const *params, char *err, size_t errlen)
+{
+	PGresult *r = PQexecParams(pg, sql, nparams, NULL, params, NULL, NULL,
+				   0);
+	ExecStatusType status = r != NULL ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+
+	if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
+		pg_error(pg, r, "statement failed", err, errlen);
+	PQclear(r);
+	return status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
+}
+
+void central_rollback(PGconn *pg)
+{
+	if (PQtransactionStatus(pg) != PQTRANS_IDLE)
+		PQclear(PQexec(pg, "ROLLBACK"));
+}
+
+bool central_int(const PGresult *r, int row, int col, long long min,
+		 long long max, long long *out)
+{
+	const char *text;
+	char *end;
+	long long v;
+
+	if (PQgetisnull(r, row, col))
+		return false;
+	text = PQgetvalue(r, row, col);
+	errno = 0;
+	v = strtoll(text, &end, 10);
+	if (errno != 0 || end == text || *end != '\0' || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+/* The schema version, 0 when there is none yet; -1 on error. */
+static int schema_version_of(PGconn *pg, char *err, size_t errlen)
+{
+	PGresult *r = central_exec(pg, "SELECT to_regclass('apikey.meta') IS NULL",
+				   0, NULL, PGRES_TUPLES_OK, err, errlen);
+	bool none = r != NULL && PQntuples(r) == 1 &&
+		    strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+	long long v = -1;
+
+	PQclear(r);
+	if (r == NULL)
+		return -1;
+	if (none)
+		return 0;
+	r = central_exec(pg, "SELECT schema_version FROM apikey.meta WHERE id = 1",
+			 0, NULL, PGRES_TUPLES_OK, err, errlen);
+
+	if (r != NULL && (PQntuples(r) != 1 ||
+			  !central_int(r, 0, 0, 0, 1000000, &v))) {
+		snprintf(err, errlen, "central store: apikey.meta is damaged");
+		v = -1;
+	}
+	PQclear(r);
+	return (int)v;
+}
+
+bool central_schema_current(PGconn *pg, char *err, size_t errlen)
+{
+	int v = schema_version_of(pg, err, errlen);
+
+	if (v < 0)
+		return false;
+	if (v == central_schema_version)
+		return true;
+	if (v == 0)
+		snprintf(err, errlen,
+			 "the central store has no pam_apikey schema yet (run "
+			 "'apikeyctl --central CONNINFO init')");
+	else if (v < central_schema_version)
+		snprintf(err, errlen,
+			 "central schema version %d is out of date (run "
+			 "'apikeyctl --central CONNINFO init' to upgrade it)",
+			 v);
+	else
+		snprintf(err, errlen,
+			 "central schema version %d is newer than this "
+			 "program knows (%d)",
+			 v, central_schema_version);
+	return false;
+}
+
+bool central_migrate(PGconn *pg, int *from, int *to, char *err,
+		     size_t errlen)
+{
+	char version[16];
+	const char *params[] = {version};
+	int v;
+
+	/* one init at a time: the lock waits for another to finish */
+	if (!central_run(pg, "BEGIN", 0, NULL, err, errlen) ||
+	    !central_run(pg, "SELECT pg_advisory_xact_lock(7048101)", 0, NULL,
+			 err, errlen))
+		goto fail;
+	if ((v = schema_version_of(pg, err, errlen)) < 0)
+		goto fail;
+	*from = v;
+	if (v > central_schema_version) {
+		central_schema_current(pg, err, errlen);
+		goto fail;
+	}
+	for (; v < central_schema_version; v++) {
+		PGresult *r = PQexec(pg, central_schema_migrations[v]);
+		bool ok = r != NULL && PQresultStatus(r) == PGRES_COMMAND_OK;
+
+		if (!ok)
+			pg_error(pg, r, "migration failed", err, errlen);
+		PQclear(r);
+		snprintf(version, sizeof version, "%d", v + 1);
+		if (!ok || !central_run(pg,
+					"UPDATE apikey.meta SET schema_version "
+					"= $1::integer WHERE id = 1",
+					1, params, err, errlen))
+			goto fail;
+	}
+	*to = v;
+	return central_run(pg, "COMMIT", 0, NULL, err, errlen);
+fail:
+	central_rollback(pg);
+	return false;
+}
+
+void central_pepper_check(const unsigned char pepper[PEPPER_LEN],
+			  unsigned char out[PEPPER_CHECK_LEN])
+{
+	static const char text[] = "pam_apikey fleet pepper check v1";
+
+	crypto_generichash(out, PEPPER_CHECK_LEN, (const unsigned char *)text,
+			   sizeof text - 1, pepper, PEPPER_LEN);
+}
+
+bool central_pepper_matches(PGconn *pg, const unsigned char pepper[PEPPER_LEN],
+			    char *err, size_t errlen)
+{
+	unsigned char mine[PEPPER_CHECK_LEN];
+	char hex[PEPPER_CHECK_LEN * 2 + 1];
+	const char *params[] = {hex};
+	PGresult *r;
+	bool same;
+
+	central_pepper_check(pepper, mine);
+	sodium_bin2hex(hex, sizeof hex, mine, sizeof mine);
+	r = central_exec(pg,
+			 "SELECT pepper_check IS NULL, "
+			 "pepper_check = decode($1, 'hex') "
+			 "FROM apikey.meta WHERE id = 1",
+			 1, params, PGRES_TUPLES_OK, err, errlen);
+	if (r == NULL)
+		return false;
+	same = PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "f") == 0 &&
+	       strcmp(PQgetvalue(r, 0, 1), "t") == 0;
+	if (!same)
+		snprintf(err, errlen,
+			 PQntuples(r) == 1 &&
+				 strcmp(PQgetvalue(r, 0, 0), "t") == 0
+			     ? "the central store records no pepper yet (run "
+			       "'apikeyctl --central CONNINFO init')"
+			     : "this host's pepper is not the fleet's: keys "
+			       "made centrally would never match here (copy "
+			       "the fleet's pepper file)");
+	PQclear(r);
+	return same;
+}

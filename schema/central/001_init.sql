@@ -1,0 +1,109 @@
+-- SPDX-License-Identifier: BSD-2-Clause
+-- pam_apikey central store (PostgreSQL), schema version 1: the keys of a
+-- fleet, mirrored into each host's SQLite store by its agent (apikey-sync).
+-- Every name is in the schema "apikey".  Times are Unix seconds (UTC); keys
+-- are never stored, only the keyed hash, as in a host's store.
+--
+-- revision: every change apikeyctl commits takes the next one, under the
+-- row lock of apikey.meta, so revisions commit in order; a key carries the
+-- revision of its last change, a deleted key leaves a row in deleted_keys,
+-- and an agent asks for everything past the revision it holds.
+CREATE SCHEMA IF NOT EXISTS apikey;
+REVOKE ALL ON SCHEMA apikey FROM PUBLIC;
+
+CREATE TABLE apikey.meta (
+  id             integer PRIMARY KEY CHECK (id = 1),
+  schema_version integer NOT NULL DEFAULT 0,
+  revision       bigint  NOT NULL DEFAULT 0 CHECK (revision >= 0),
+  pepper_check   bytea   CHECK (pepper_check IS NULL OR length(pepper_check) = 32)
+);
+INSERT INTO apikey.meta (id) VALUES (1);
+
+CREATE TABLE apikey.keys (
+  id           text    PRIMARY KEY CHECK (id ~ '^[0-9A-Za-z]{12}$'),
+  user_name    text    NOT NULL CHECK (length(user_name) BETWEEN 1 AND 256),
+  uid          bigint  NOT NULL CHECK (uid BETWEEN 0 AND 4294967294),
+  name         text    NOT NULL CHECK (length(name) BETWEEN 1 AND 128),
+  description  text    NOT NULL DEFAULT '' CHECK (length(description) <= 1024),
+  hash         bytea   NOT NULL CHECK (length(hash) = 32),
+  created_at   bigint  NOT NULL CHECK (created_at > 0),
+  expires_at   bigint  CHECK (expires_at > 0),
+  rotated_to   text    CHECK (rotated_to ~ '^[0-9A-Za-z]{12}$'),
+  rotated_from text    CHECK (rotated_from ~ '^[0-9A-Za-z]{12}$'),
+  revision     bigint  NOT NULL CHECK (revision > 0),
+  UNIQUE (user_name, name) DEFERRABLE INITIALLY DEFERRED
+);
+CREATE INDEX keys_by_revision ON apikey.keys (revision);
+
+CREATE TABLE apikey.ip_rules (
+  key_id   text    NOT NULL REFERENCES apikey.keys (id) ON DELETE CASCADE,
+  list     text    NOT NULL CHECK (list IN ('allow', 'deny')),
+  cidr     text    NOT NULL CHECK (length(cidr) BETWEEN 3 AND 64),
+  enabled  boolean NOT NULL,
+  position integer NOT NULL CHECK (position >= 0),
+  UNIQUE (key_id, list, cidr)
+);
+
+CREATE TABLE apikey.key_services (
+  key_id  text NOT NULL REFERENCES apikey.keys (id) ON DELETE CASCADE,
+  service text NOT NULL CHECK (service ~ '^[0-9a-z._-]{1,64}$'),
+  UNIQUE (key_id, service)
+);
+
+CREATE TABLE apikey.key_host_groups (
+  key_id     text NOT NULL REFERENCES apikey.keys (id) ON DELETE CASCADE,
+  host_group text NOT NULL CHECK (host_group ~ '^[0-9a-z._-]{1,64}$'),
+  UNIQUE (key_id, host_group)
+);
+
+CREATE TABLE apikey.verifier_services (
+  service text PRIMARY KEY CHECK (service ~ '^[0-9a-z._-]{1,64}$')
+);
+
+CREATE TABLE apikey.deleted_keys (
+  key_id   text   NOT NULL,
+  revision bigint NOT NULL
+);
+CREATE INDEX deleted_keys_by_revision ON apikey.deleted_keys (revision);
+
+-- What the hosts report: one row per key and batch, from the agent's role
+-- (host is forced to that role's name: a host cannot report as another).
+CREATE TABLE apikey.usage (
+  seq           bigserial   PRIMARY KEY,
+  key_id        text        NOT NULL CHECK (key_id ~ '^[0-9A-Za-z]{12}$'),
+  host          text        NOT NULL,
+  received_at   timestamptz NOT NULL,
+  uses          bigint      NOT NULL CHECK (uses BETWEEN 0 AND 1000000000),
+  last_used_at  bigint      CHECK (last_used_at > 0),
+  last_used_ip  text        CHECK (length(last_used_ip) <= 64),
+  denied_at     bigint      CHECK (denied_at > 0),
+  denied_ip     text        CHECK (length(denied_ip) <= 64),
+  denied_reason text        CHECK (length(denied_reason) <= 256)
+);
+CREATE INDEX usage_by_key ON apikey.usage (key_id, seq);
+
+CREATE FUNCTION apikey.usage_stamp() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  NEW.host := session_user;
+  NEW.received_at := now();
+  RETURN NEW;
+END
+$$;
+CREATE TRIGGER usage_stamp BEFORE INSERT ON apikey.usage
+  FOR EACH ROW EXECUTE FUNCTION apikey.usage_stamp();
+
+-- The agents' role: read the keys, add usage rows; nothing else.  Each
+-- host logs in as its own role, a member of this one.
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'apikey_agent') THEN
+    CREATE ROLE apikey_agent NOLOGIN;
+  END IF;
+END
+$$;
+GRANT USAGE ON SCHEMA apikey TO apikey_agent;
+GRANT SELECT ON apikey.meta, apikey.keys, apikey.ip_rules, apikey.key_services,
+  apikey.key_host_groups, apikey.verifier_services, apikey.deleted_keys
+  TO apikey_agent;
+GRANT INSERT ON apikey.usage TO apikey_agent;
+GRANT USAGE ON SEQUENCE apikey.usage_seq_seq TO apikey_agent;

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#include "report.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "mirror.h"
+#include "pg.h"
+
+/* rows per INSERT: its parameters stay far below libpq's 65535 */
+#define BATCH	      200
+#define COLS	      7
+#define INSERT_HEAD                                                            \
+	"INSERT INTO apikey.usage (key_id, uses, last_used_at, last_used_ip, " \
+	"denied_at, denied_ip, denied_reason) VALUES "
+
+struct batch {
+	struct mirror_usage rows[BATCH];
+	char numbers[BATCH][3][24];
+	const char *params[BATCH * COLS];
+	char sql[sizeof INSERT_HEAD + BATCH * 64];
+};
+
+static const char *time_or_null(time_t t, char *out)
+{
+	if (t == 0)
+		return NULL;
+	snprintf(out, 24, "%lld", (long long)t);
+	return out;
+}
+
+static const char *text_or_null(const char *text)
+{
+	return text[0] != '\0' ? text : NULL;
+}
+
+/* One row's parameters: a use is sent with its time and address, a new
+ * denial with its own. */
+static void row_params(struct batch *b, long i)
+{
+	const struct mirror_usage *u = &b->rows[i];
+	const char **p = &b->params[i * COLS];
+	bool used = u->uses > 0;
+
+	snprintf(b->numbers[i][0], 24, "%lld", u->uses);
+	p[0] = u->id;
+	p[1] = b->numbers[i][0];
+	p[2] = used ? time_or_null(u->last_used_at, b->numbers[i][1]) : NULL;
+	p[3] = used ? text_or_null(u->last_used_ip) : NULL;
+	p[4] = time_or_null(u->denied_at, b->numbers[i][2]);
+	p[5] = u->denied_at != 0 ? text_or_null(u->denied_ip) : NULL;
+	p[6] = u->denied_at != 0 ? text_or_null(u->denied_reason) : NULL;
+}
+
+static void build_sql(struct batch *b, long n)
+{
+	size_t len = strlen(INSERT_HEAD);
+
+	memcpy(b->sql, INSERT_HEAD, len + 1);
+	for (long i = 0; i < n; i++) {
+		long k = i * COLS;
+		len += (size_t)snprintf(
+		    b->sql + len, sizeof b->sql - len,
+		    "%s($%ld,$%ld,$%ld,$%ld,$%ld,$%ld,$%ld)", i == 0 ? "" : ",",
+		    k + 1, k + 2, k + 3, k + 4, k + 5, k + 6, k + 7);
+	}
+}
+
+static bool mark_reported(struct store *s, const struct batch *b, long n,
+			  char *err, size_t errlen)
+{
+	bool ok = store_begin(s) == STORE_OK;
+
+	for (long i = 0; ok && i < n; i++)
+		ok = mirror_reported(s, &b->rows[i]) == STORE_OK;
+	ok = ok && store_commit(s) == STORE_OK;
+	if (!ok)
+		snprintf(err, errlen, "local store: %s", store_error(s));
+	store_rollback(s);
+	return ok;
+}
+
+bool report_usage(PGconn *pg, struct store *s, char *err, size_t errlen)
+{
+	static struct batch b;
+	long n;
+	int rounds = 0;
+
+	do {
+		n = mirror_unreported(s, b.rows, BATCH);
+		if (n < 0) {
+			snprintf(err, errlen, "local store: %s",
+				 store_error(s));
+			return false;
+		}
+		if (n == 0)
+			return true;
+		for (long i = 0; i < n; i++)
+			row_params(&b, i);
+		build_sql(&b, n);
+		if (!central_run(pg, b.sql, (int)(n * COLS), b.params, err,
+				 errlen) ||
+		    !mark_reported(s, &b, n, err, errlen))
+			return false;
+	} while (n == BATCH && ++rounds < 50);
+	return true;
+}
