@@ -72,7 +72,7 @@ sandbox_setup() {
 	mkdir -m 0755 "$BIN"
 	install -m 4755 -o root "$BUILD/apikey-helper" "$BIN/apikey-helper"
 	install -m 0644 "$BUILD/pam_apikey.so" "$BIN/pam_apikey.so"
-	for t in apikeyctl apikeyd apikey-askpass pam-test log-listen testtool; do
+	for t in apikeyctl apikeyd apikey-sync apikey-askpass pam-test log-listen testtool; do
 		install -m 0755 "$BUILD/$t" "$BIN/$t"
 	done
 	mkdir -m 0700 "$WORK/store" "$WORK/pepper"
@@ -120,6 +120,8 @@ sandbox_stop_apikeyd() {
 }
 
 sandbox_cleanup() {
+	sandbox_stop_agents
+	sandbox_pg_cleanup
 	sandbox_stop_servers
 	sandbox_stop_sshd
 	sandbox_stop_apikeyd
@@ -444,3 +446,57 @@ key_ssh() {
 # mistyped, is decided by pam_apikey (ignore=ignore lets only an ordinary
 # password go on to pam_unix)
 KEY_OR_PASSWORD="auth [success=done ignore=ignore default=die]"
+
+# ---- PostgreSQL (the central store) -------------------------------------
+# AGENT_PIDS: apikey-sync agents a suite started (stopped at cleanup)
+AGENT_PIDS=""
+sandbox_stop_agents() {
+	for p in $AGENT_PIDS; do kill "$p" 2>/dev/null; done
+	for p in $AGENT_PIDS; do wait "$p" 2>/dev/null; done
+	AGENT_PIDS=""
+}
+
+# sandbox_postgres: a private PostgreSQL 15 server on a unix socket in its
+# own directory (no TCP), made with initdb and trust authentication
+# (docs/TESTING.md); PG_DIR, PG_ADMIN (a connection string for the
+# superuser).  sandbox_pg_stop and sandbox_pg_start stop and start it again;
+# the cleanup stops it.
+PG_BIN=/usr/lib/postgresql/15/bin
+sandbox_postgres() {
+	PG_DIR=$(mktemp -d /tmp/pam_apikey-pg.XXXXXX) || return 1
+	chown postgres "$PG_DIR"
+	chmod 0700 "$PG_DIR"
+	runuser -u postgres -- "$PG_BIN/initdb" -D "$PG_DIR/data" -A trust \
+		-U postgres >"$PG_DIR/initdb.log" 2>&1 || {
+		not_ok "PostgreSQL initdb" "$(cat "$PG_DIR/initdb.log")"
+		return 1
+	}
+	PG_ADMIN="host=$PG_DIR dbname=postgres user=postgres"
+	CLEANUP_PG=1
+	sandbox_pg_start
+}
+
+sandbox_pg_start() {
+	# the socket directory is reached by root (agents, apikeyctl) only
+	runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PG_DIR/data" \
+		-o "-k $PG_DIR -c listen_addresses='' -c max_connections=200" \
+		-l "$PG_DIR/log" -w start >/dev/null 2>&1 || {
+		not_ok "PostgreSQL starts" "$(tail -5 "$PG_DIR/log")"
+		return 1
+	}
+}
+
+sandbox_pg_stop() {
+	runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast -w \
+		stop >/dev/null 2>&1
+}
+
+# psql_admin SQL...: runs SQL as the superuser, unaligned, quiet
+psql_admin() { psql -X -q -At -v ON_ERROR_STOP=1 "$PG_ADMIN" "$@"; }
+
+sandbox_pg_cleanup() {
+	[ -n "${CLEANUP_PG-}" ] || return 0
+	sandbox_pg_stop
+	rm -rf --one-file-system "$PG_DIR"
+	CLEANUP_PG=""
+}

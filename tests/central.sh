@@ -1,0 +1,435 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
+# Many hosts, one set of keys: a real PostgreSQL 15 (tests/sandbox.sh:
+# sandbox_postgres) as the central store, three "hosts" in one namespace
+# (each its own store and its own apikey-sync agent, logging in as its own
+# database role), and logins through the real libpam and setuid helper.
+#   host1: the default store (apikeyd serves it when the suite runs for
+#          apikeyd), host group web
+#   host2: its own store (db=), host groups web and db
+#   host3: its own store (db=), host group db
+. "$(dirname "$0")/sandbox.sh"
+sandbox_enter "$@"
+sandbox_setup
+sandbox_login_users
+sandbox_postgres || exit 1
+
+MAX_STALE=3
+H1_DB=$DB
+H2_DB=$WORK/h2/keys.db
+H3_DB=$WORK/h3/keys.db
+mkdir -m 0700 "$WORK/h2" "$WORK/h3"
+$CTL --db "$H2_DB" init >/dev/null 2>&1
+$CTL --db "$H3_DB" init >/dev/null 2>&1
+MOD="$BIN/pam_apikey.so helper=$BIN/apikey-helper nodelay"
+service host1 "auth required $MOD" "account required $MOD"
+service host2 "auth required $MOD db=$H2_DB" "account required $MOD db=$H2_DB"
+service host3 "auth required $MOD db=$H3_DB" "account required $MOD db=$H3_DB"
+central() { $CTL --central "$PG_ADMIN" "$@"; }
+DAVE=pakt_dave
+
+# conninfo of host N's agent: its own role
+agent_conninfo() { echo "host=$PG_DIR dbname=postgres user=host$1"; }
+
+# start_agent N [--host-group G]...: host N's agent, logging to agentN.log
+start_agent() {
+	n=$1
+	shift
+	db_var=H${n}_DB
+	"$BIN/apikey-sync" --central "$(agent_conninfo "$n")" --db "${!db_var}" \
+		--max-stale ${MAX_STALE}s --log-stderr "$@" 2>>"$WORK/agent$n.log" &
+	eval "AGENT$n=$!"
+	AGENT_PIDS="$AGENT_PIDS $!"
+}
+
+# login HOST USER KEY [RHOST]: PAM_SUCCESS or the error, authentication
+# then the account stage, as sshd does
+login() {
+	out=$(printf '%s\n' "$3" | "$BIN/pam-test" "$WORK/pam.d" "$1" "$2" --acct ${4:+--rhost "$4"})
+	a=$(sed -n 's/^auth=//p' <<<"$out")
+	c=$(sed -n 's/^acct=//p' <<<"$out")
+	if [ "$a" = PAM_SUCCESS ]; then echo "${c:-no account stage}"; else echo "$a"; fi
+}
+
+# logged TEXT: the module logged a refusal whose reason holds TEXT (the
+# log escapes spaces as \x20)
+logged() { grep -qF "$(sed 's/ /\\x20/g' <<<"$1")" <<<"$(syslog_text)"; }
+
+# wait_login EXPECT SECONDS HOST USER KEY [RHOST]: until the login gives
+# EXPECT (at most SECONDS); prints the milliseconds it took, or "timeout"
+wait_login() {
+	want=$1 limit=$2
+	shift 2
+	start=$(date +%s%N)
+	while :; do
+		got=$(login "$@")
+		now=$(date +%s%N)
+		if [ "$got" = "$want" ]; then
+			echo $(((now - start) / 1000000))
+			return 0
+		fi
+		if [ $(((now - start) / 1000000000)) -ge "$limit" ]; then
+			echo "timeout (last: $got)"
+			return 1
+		fi
+		sleep 0.02
+	done
+}
+
+test_init_and_roles() {
+	run_cmd central init
+	expect_eq "--central init creates the central schema" 0 "$RC"
+	expect_contains "init says what it did" "migrated from schema version 0 to 1" "$OUT"
+	run_cmd central init
+	expect_contains "init again is a no-op" "is at schema version 1" "$OUT"
+	for n in 1 2 3; do
+		psql_admin -c "CREATE ROLE host$n LOGIN IN ROLE apikey_agent"
+	done
+	echo "# the agent role's grants (psql \\dp apikey.*):"
+	psql -X -A "$PG_ADMIN" -c '\dp apikey.*' | sed 's/^/#   /'
+	expect_eq "the agent role reads the keys and adds usage rows only" \
+		"deleted_keys=r ip_rules=r key_host_groups=r key_services=r keys=r meta=r usage=a usage_seq_seq=U verifier_services=r" \
+		"$(psql_admin -c "SELECT string_agg(c.relname || '=' || substring(split_part(a::text, '/', 1) from '=(.*)'), ' ' ORDER BY c.relname)
+			FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace, unnest(c.relacl) a
+			WHERE n.nspname = 'apikey' AND a::text LIKE 'apikey_agent=%'")"
+}
+
+test_created_everywhere() {
+	start_agent 1 --host-group web
+	start_agent 2 --host-group web --host-group db
+	start_agent 3 --host-group db
+	KEY=$(central create $ALICE --name deploy --never-expire --quiet 2>"$WORK/err")
+	expect_eq "a key is created centrally" 0 "$?"
+	for h in 1 2 3; do
+		ms=$(wait_login PAM_SUCCESS 10 host$h $ALICE "$KEY")
+		expect_eq "the central key logs in on host$h (in ${ms} ms)" 0 "$?"
+	done
+	expect_eq "a wrong secret is refused on host2" PAM_AUTH_ERR \
+		"$(login host2 $ALICE "$(wrong_secret "$KEY")")"
+	expect_eq "another user cannot use it" PAM_AUTH_ERR "$(login host2 $BOB "$KEY")"
+	id=${KEY:5:12}
+	expect_eq "the host's copy is marked central" central \
+		"$(sqlite3 "$H2_DB" "SELECT origin FROM keys WHERE id = '$id'")"
+	expect_eq "the central store holds only the keyed hash" "" \
+		"$(psql_admin -c "SELECT 1 FROM apikey.keys WHERE position('${KEY:18}' in encode(hash, 'escape')) > 0 OR description LIKE '%${KEY:18}%'")"
+	expect_lacks "the key is in no host's store" "$KEY" "$(sqlite3 "$H2_DB" .dump)"
+}
+
+test_ip_lists_everywhere() {
+	central edit $ALICE/deploy --allow 10.0.0.0/8 >/dev/null
+	for h in 1 2 3; do
+		ms=$(wait_login PAM_AUTH_ERR 10 host$h $ALICE "$KEY" 127.0.0.1)
+		expect_eq "an allow list added centrally fences host$h (in ${ms} ms)" 0 "$?"
+		expect_eq "host$h accepts the key from an allowed address" PAM_SUCCESS \
+			"$(login host$h $ALICE "$KEY" 10.2.3.4)"
+	done
+	central edit $ALICE/deploy --disable 10.0.0.0/8 >/dev/null
+	ms=$(wait_login PAM_SUCCESS 10 host3 $ALICE "$KEY" 127.0.0.1)
+	expect_eq "an entry switched off centrally no longer fences host3 (in ${ms} ms)" 0 "$?"
+	central edit $ALICE/deploy --remove 10.0.0.0/8 --deny 127.0.0.0/8 >/dev/null
+	ms=$(wait_login PAM_AUTH_ERR 10 host1 $ALICE "$KEY" 127.0.0.1)
+	expect_eq "a deny entry added centrally refuses on host1 (in ${ms} ms)" 0 "$?"
+	central edit $ALICE/deploy --remove 127.0.0.0/8 >/dev/null
+	wait_login PAM_SUCCESS 10 host1 $ALICE "$KEY" 127.0.0.1 >/dev/null
+}
+
+test_host_groups() {
+	DB_KEY=$(central create $ALICE --name dbonly --never-expire --host-group db --quiet)
+	for h in 2 3; do
+		ms=$(wait_login PAM_SUCCESS 10 host$h $ALICE "$DB_KEY")
+		expect_eq "a key for host group db works on host$h (in ${ms} ms)" 0 "$?"
+	done
+	expect_eq "a key for host group db is refused on host1 (group web)" PAM_AUTH_ERR \
+		"$(login host1 $ALICE "$DB_KEY")"
+	expect_eq "host1 holds no copy of it" 0 \
+		"$(sqlite3 "$H1_DB" "SELECT count(*) FROM keys WHERE id = '${DB_KEY:5:12}'")"
+	central edit $ALICE/dbonly --remove-host-group db --host-group web >/dev/null
+	ms=$(wait_login PAM_SUCCESS 10 host1 $ALICE "$DB_KEY")
+	expect_eq "moved to group web, it works on host1 (in ${ms} ms)" 0 "$?"
+	ms=$(wait_login PAM_AUTH_ERR 10 host3 $ALICE "$DB_KEY")
+	expect_eq "and is refused on host3, group db only (in ${ms} ms)" 0 "$?"
+	expect_eq "host2 (web and db) still accepts it" PAM_SUCCESS "$(login host2 $ALICE "$DB_KEY")"
+	run_cmd $CTL create $ALICE --name x --host-group web
+	expect_eq "--host-group without --central is a usage error" 2 "$RC"
+	expect_contains "and says why" "for keys of the central store" "$ERR"
+}
+
+test_local_commands_refuse_central_keys() {
+	id=${KEY:5:12}
+	for cmd in "edit $id --name renamed" "delete $id --yes" "rotate $id --quiet"; do
+		run_cmd $CTL --db "$H2_DB" $cmd
+		expect_eq "local '${cmd%% *}' refuses a central key" 1 "$RC"
+		expect_contains "and names the central store (${cmd%% *})" "mirrored from the central store" "$ERR"
+	done
+	expect_eq "the central key is unchanged on host2" deploy \
+		"$(sqlite3 "$H2_DB" "SELECT name FROM keys WHERE id = '$id'")"
+	LOCAL_KEY=$($CTL --db "$H2_DB" create $ALICE --name local-one --never-expire --quiet 2>/dev/null)
+	expect_eq "a local key works beside the central ones" PAM_SUCCESS "$(login host2 $ALICE "$LOCAL_KEY")"
+	run_cmd $CTL --db "$H2_DB" create $ALICE --name deploy
+	expect_eq "a local key cannot take a central key's name" 1 "$RC"
+	# a central key whose name a local key holds is not mirrored, and the
+	# local key is kept
+	$CTL --db "$H3_DB" create $ALICE --name taken --never-expire --quiet >/dev/null 2>&1
+	T_KEY=$(central create $ALICE --name taken --never-expire --quiet)
+	wait_login PAM_SUCCESS 10 host2 $ALICE "$T_KEY" >/dev/null
+	sleep 0.5
+	expect_eq "a central key whose name a local key holds is not mirrored there" PAM_AUTH_ERR \
+		"$(login host3 $ALICE "$T_KEY")"
+	check "the agent says why" grep -q "not mirrored: a local key holds its id or its name" "$WORK/agent3.log"
+	expect_eq "the local key keeps its place" local \
+		"$(sqlite3 "$H3_DB" "SELECT origin FROM keys WHERE user = '$ALICE' AND name = 'taken'")"
+	central delete $ALICE/taken --yes >/dev/null
+}
+
+test_verifier_services() {
+	central verifier add central-web >/dev/null
+	for _ in $(seq 100); do
+		sqlite3 "$H3_DB" "SELECT service FROM verifier_services" | grep -qx central-web && break
+		sleep 0.05
+	done
+	expect_contains "a verifier service added centrally is listed on host3" central-web \
+		"$($CTL --db "$H3_DB" verifier list)"
+	run_cmd $CTL --db "$H3_DB" verifier remove central-web
+	expect_eq "a host cannot take a central verifier service off" 1 "$RC"
+	expect_contains "and is told where to" "listed by the central store" "$ERR"
+	central verifier remove central-web >/dev/null
+	for _ in $(seq 100); do
+		sqlite3 "$H3_DB" "SELECT service FROM verifier_services" | grep -qx central-web || break
+		sleep 0.05
+	done
+	expect_lacks "taken off centrally, it is gone on host3" central-web \
+		"$($CTL --db "$H3_DB" verifier list 2>&1)"
+}
+
+test_usage_reported() {
+	login host2 $ALICE "$KEY" 192.0.2.77 >/dev/null
+	settle
+	for _ in $(seq 100); do
+		out=$(central list $ALICE)
+		grep -q "192.0.2.77 on host2" <<<"$out" && break
+		sleep 0.05
+	done
+	expect_contains "--central list shows where and on which host a key was last used" \
+		"192.0.2.77 on host2" "$(grep deploy <<<"$out")"
+	expect_eq "--central show --json names the host" host2 \
+		"$(central show $ALICE/deploy --json | jq -r .last_used_host)"
+	login host3 $ALICE "$(wrong_secret "$KEY")" >/dev/null
+	login host1 $ALICE "$KEY" 198.51.100.9 >/dev/null
+	central edit $ALICE/deploy --allow 10.0.0.0/8 >/dev/null
+	wait_login PAM_AUTH_ERR 10 host3 $ALICE "$KEY" 198.51.100.10 >/dev/null
+	settle
+	for _ in $(seq 100); do
+		denied=$(central show $ALICE/deploy --json | jq -r .last_denied_reason)
+		[ "$denied" = "address not in allow list" ] && break
+		sleep 0.05
+	done
+	expect_eq "a denial on host3 reaches the central store" "address not in allow list" "$denied"
+	central edit $ALICE/deploy --remove 10.0.0.0/8 >/dev/null
+	psql -X -q -At "$(agent_conninfo 1)" -c "INSERT INTO apikey.usage (key_id, host, uses) VALUES ('${KEY:5:12}', 'host2', 0)"
+	expect_eq "an agent's role cannot report as another host" host1 \
+		"$(psql_admin -c "SELECT host FROM apikey.usage ORDER BY seq DESC LIMIT 1")"
+}
+
+test_uid_binding() {
+	# dave is unknown here when the key is made: --uid gives his uid on
+	# the hosts; host2 then makes a dave with another uid
+	userdel -r $DAVE >/dev/null 2>&1
+	run_cmd central create $DAVE --name ci --never-expire --quiet
+	expect_eq "an unknown user needs --uid" 1 "$RC"
+	expect_contains "and is told so" "give --uid" "$ERR"
+	DAVE_KEY=$(central create $DAVE --uid 4242 --name ci --never-expire --quiet)
+	useradd -u 4343 -M $DAVE
+	TEST_USERS="$TEST_USERS $DAVE"
+	for _ in $(seq 100); do
+		[ -n "$(sqlite3 "$H2_DB" "SELECT id FROM keys WHERE id = '${DAVE_KEY:5:12}'")" ] && break
+		sleep 0.05
+	done
+	expect_eq "a host whose account has another uid refuses the key" PAM_AUTH_ERR \
+		"$(login host2 $DAVE "$DAVE_KEY")"
+	check "and says why" logged "account uid on this host is not the uid the central store recorded"
+	run_cmd central create $ALICE --uid 4242 --name wronguid
+	expect_eq "--uid must agree with an account this machine has" 1 "$RC"
+}
+
+test_delete_everywhere() {
+	DEL_KEY=$(central create $ALICE --name doomed --never-expire --quiet)
+	for h in 1 2 3; do wait_login PAM_SUCCESS 10 host$h $ALICE "$DEL_KEY" >/dev/null; done
+	central delete $ALICE/doomed --yes >/dev/null
+	deleted=$(date +%s%N)
+	for h in 1 2 3; do
+		ms=$(wait_login PAM_AUTH_ERR 5 host$h $ALICE "$DEL_KEY")
+		ok=$?
+		echo "# revocation: refused on host$h ${ms} ms after the central delete returned"
+		expect_eq "a central delete is refused on host$h within a second" 0 \
+			"$([ $ok = 0 ] && [ "$ms" -le 1000 ] && echo 0 || echo "1 ($ms)")"
+	done
+	echo "# revocation on all three hosts within $((($(date +%s%N) - deleted) / 1000000)) ms"
+	# the account stage refuses it too (a login authenticated before the
+	# delete does not pass)
+	ACCT_KEY=$(central create $ALICE --name acct --never-expire --quiet)
+	wait_login PAM_SUCCESS 10 host2 $ALICE "$ACCT_KEY" >/dev/null
+	got=$(printf '%s\n' "$ACCT_KEY" | "$BIN/pam-test" "$WORK/pam.d" host2 $ALICE --acct \
+		--between "$CTL --central $(printf %q "$PG_ADMIN") delete $ALICE/acct --yes; sleep 0.5" | sed -n 's/^acct=//p')
+	expect_eq "deleted centrally between authentication and account, the account stage refuses" \
+		PAM_PERM_DENIED "$got"
+}
+
+test_offline() {
+	sandbox_pg_stop
+	expect_eq "the central store stopped: logins on host2 go on" PAM_SUCCESS "$(login host2 $ALICE "$KEY")"
+	sleep $((MAX_STALE + 1))
+	expect_eq "past max_stale, a central key is refused" PAM_AUTH_ERR "$(login host2 $ALICE "$KEY")"
+	check "and the refusal says why" logged "central key stale: no contact with the central store"
+	expect_eq "a local key still works" PAM_SUCCESS "$(login host2 $ALICE "$LOCAL_KEY")"
+	expect_eq "the host keeps its last copy" central \
+		"$(sqlite3 "$H2_DB" "SELECT origin FROM keys WHERE id = '${KEY:5:12}'")"
+	check "the agent logged the lost connection" grep -q "lost the central store\|cannot connect" "$WORK/agent2.log"
+	sandbox_pg_start
+	for h in 1 2 3; do
+		ms=$(wait_login PAM_SUCCESS 15 host$h $ALICE "$KEY")
+		expect_eq "started again: host$h resynchronises and accepts it (${ms} ms)" 0 "$?"
+	done
+}
+
+test_offline_delete_then_resync() {
+	# a key deleted while an agent is away is gone after it resynchronises
+	DB_KEY=$(central create $ALICE --name away --never-expire --quiet)
+	wait_login PAM_SUCCESS 10 host3 $ALICE "$DB_KEY" >/dev/null
+	kill "$AGENT3"
+	wait "$AGENT3" 2>/dev/null
+	central delete $ALICE/away --yes >/dev/null
+	expect_eq "a key deleted while host3's agent is stopped is still on host3" 1 \
+		"$(sqlite3 "$H3_DB" "SELECT count(*) FROM keys WHERE id = '${DB_KEY:5:12}'")"
+	start_agent 3 --host-group db
+	for _ in $(seq 200); do
+		[ "$(sqlite3 "$H3_DB" "SELECT count(*) FROM keys WHERE id = '${DB_KEY:5:12}'")" = 0 ] && break
+		sleep 0.05
+	done
+	expect_eq "restarted, the agent resynchronises and removes it" 0 \
+		"$(sqlite3 "$H3_DB" "SELECT count(*) FROM keys WHERE id = '${DB_KEY:5:12}'")"
+}
+
+# A large change straight into the central store (20,000 keys in one
+# transaction, then every description changed in one), killed with -9
+# while the agent applies it: the host's store is intact and holds the old
+# or the new state of every key.
+big_insert() {
+	psql_admin <<SQL
+BEGIN;
+UPDATE apikey.meta SET revision = revision + 1 WHERE id = 1;
+INSERT INTO apikey.keys (id, user_name, uid, name, description, hash, created_at, revision)
+SELECT substr(md5('big' || i), 1, 12), '$BOB', $(id -u $BOB), 'big-' || i, 'v1',
+       decode(md5('h' || i) || md5('j' || i), 'hex'), 1700000000,
+       (SELECT revision FROM apikey.meta WHERE id = 1)
+FROM generate_series(1, 20000) i;
+SELECT pg_notify('apikey_changes', 'big');
+COMMIT;
+SQL
+}
+big_update() {
+	psql_admin <<SQL
+BEGIN;
+UPDATE apikey.meta SET revision = revision + 1 WHERE id = 1;
+UPDATE apikey.keys SET description = '$1', revision = (SELECT revision FROM apikey.meta WHERE id = 1) WHERE name LIKE 'big-%';
+SELECT pg_notify('apikey_changes', 'big');
+COMMIT;
+SQL
+}
+states() { sqlite3 -cmd '.timeout 5000' "$H2_DB" "SELECT count(*), count(DISTINCT description) FROM keys WHERE name LIKE 'big-%'"; }
+
+test_kill_during_large_change() {
+	mid=0
+	for delay in 0.05 0.15 0.3; do
+		before=$(states)
+		if [ "$before" = "0|0" ]; then big_insert >/dev/null; want_new="20000|1"
+		else big_update "v-$delay" >/dev/null; want_new="20000|1"; fi
+		sleep "$delay"
+		kill -9 "$AGENT2"
+		wait "$AGENT2" 2>/dev/null
+		after=$(states)
+		intact=$(sqlite3 "$H2_DB" 'PRAGMA integrity_check')
+		expect_eq "kill -9 after ${delay}s: the store passes integrity_check" ok "$intact"
+		check "kill -9 after ${delay}s: every key is in its old or its new state ($before -> $after)" \
+			test "$after" = "$before" -o "$after" = "$want_new"
+		[ "$after" = "$before" ] && mid=$((mid + 1))
+		start_agent 2 --host-group web --host-group db
+		for _ in $(seq 300); do
+			[ "$(states)" = "$want_new" ] && [ "$(sqlite3 "$H2_DB" "SELECT count(*) FROM keys WHERE description = 'v-$delay' OR '$before' = '0|0'")" != 0 ] && break
+			sleep 0.05
+		done
+		expect_eq "restarted after ${delay}s, the agent catches up" "$want_new" "$(states)"
+	done
+	echo "# the kill landed before the agent's commit in $mid of 3 tries"
+	expect_eq "catching up keeps the store intact" ok "$(sqlite3 "$H2_DB" 'PRAGMA integrity_check')"
+}
+
+test_grants() {
+	c=$(agent_conninfo 1)
+	for sql in "INSERT INTO apikey.keys (id, user_name, uid, name, hash, created_at, revision) VALUES ('AAAAAAAAAAAA', 'root', 0, 'evil', decode(repeat('00', 32), 'hex'), 1, 1)" \
+		"UPDATE apikey.keys SET uid = 0" \
+		"DELETE FROM apikey.keys" \
+		"UPDATE apikey.ip_rules SET enabled = false" \
+		"DELETE FROM apikey.ip_rules" \
+		"INSERT INTO apikey.key_host_groups VALUES ('${KEY:5:12}', 'web')" \
+		"INSERT INTO apikey.verifier_services VALUES ('sshd')" \
+		"UPDATE apikey.meta SET revision = 0" \
+		"SELECT count(*) FROM apikey.usage" \
+		"UPDATE apikey.usage SET uses = 0" \
+		"DELETE FROM apikey.usage" \
+		"CREATE TABLE apikey.x (i int)"; do
+		run_cmd psql -X -q -At -v ON_ERROR_STOP=1 "$c" -c "$sql"
+		expect_contains "an agent's credentials cannot: ${sql:0:40}" "permission denied" "$ERR"
+	done
+	run_cmd psql -X -q -At -v ON_ERROR_STOP=1 "$c" -c "INSERT INTO apikey.usage (key_id, uses) VALUES ('${KEY:5:12}', 1)"
+	expect_eq "an agent's credentials can add a usage row" 0 "$RC"
+}
+
+test_conf_file() {
+	conf=$WORK/central.conf
+	printf 'conninfo = %s\nmax_stale = 2s\nhost_group = web\n' "$PG_ADMIN" >"$conf"
+	chmod 0644 "$conf"
+	run_cmd $CTL --central "$conf" list
+	expect_eq "a central.conf others can read is refused" 1 "$RC"
+	chmod 0600 "$conf"
+	run_cmd $CTL --central "$conf" list
+	expect_eq "a root-only central.conf gives the connection" 0 "$RC"
+	expect_contains "and the command runs on the central store" deploy "$OUT"
+	printf 'conninfo = %s\nmax_stale = soon\n' "$PG_ADMIN" >"$conf"
+	run_cmd "$BIN/apikey-sync" --central "$conf" --db "$H2_DB" --once --log-stderr
+	expect_eq "a bad max_stale is refused" 1 "$RC"
+	expect_contains "naming the line" "central.conf:2: bad value 'soon' for max_stale" "$ERR"
+	run_cmd $CTL --central "host=$PG_DIR dbname=nosuchdb user=postgres" list
+	expect_eq "an unreachable central store is an error" 1 "$RC"
+	expect_contains "naming it" "central store: cannot connect" "$ERR"
+}
+
+test_pepper_mismatch() {
+	mkdir -m 0700 "$WORK/h4" "$WORK/p4"
+	head -c 32 /dev/urandom >"$WORK/p4/pepper"
+	chmod 0600 "$WORK/p4/pepper"
+	$CTL --db "$WORK/h4/keys.db" --pepper "$WORK/p4/pepper" init >/dev/null 2>&1
+	run_cmd "$BIN/apikey-sync" --central "$(agent_conninfo 1)" --db "$WORK/h4/keys.db" \
+		--pepper "$WORK/p4/pepper" --once --log-stderr
+	expect_eq "a host whose pepper is not the fleet's does not synchronise" 1 "$RC"
+	expect_contains "and is told why" "pepper is not the fleet's" "$ERR"
+	expect_eq "and mirrors nothing" 0 "$(sqlite3 "$WORK/h4/keys.db" 'SELECT count(*) FROM keys')"
+	run_cmd $CTL --central "$PG_ADMIN" --pepper "$WORK/p4/pepper" create $ALICE --name p4
+	expect_eq "apikeyctl with another pepper cannot create central keys" 1 "$RC"
+}
+
+test_init_and_roles
+test_created_everywhere
+test_ip_lists_everywhere
+test_host_groups
+test_local_commands_refuse_central_keys
+test_verifier_services
+test_usage_reported
+test_uid_binding
+test_delete_everywhere
+test_grants
+test_conf_file
+test_pepper_mismatch
+test_offline
+test_offline_delete_then_resync
+test_kill_during_large_change
+check "the stores stay intact" store_intact
