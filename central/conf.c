@@ -13,8 +13,8 @@ struct conf_state {
 	int conninfo_line, max_stale_line;
 };
 
-static bool setting(const char *name, char *value, int n, void *ctx,
-		    char *err, size_t errlen)
+static bool setting(const char *name, char *value, int n, void *ctx, char *err,
+		    size_t errlen)
 {
 	struct conf_state *st = ctx;
 	struct central_conf *conf = st->conf;
@@ -52,8 +52,8 @@ static bool setting(const char *name, char *value, int n, void *ctx,
 		snprintf(err, errlen, "%s:%d: %s is set again", conf->path, n,
 			 name);
 	else
-		snprintf(err, errlen, "%s:%d: unknown setting '%s'",
-			 conf->path, n, name);
+		snprintf(err, errlen, "%s:%d: unknown setting '%s'", conf->path,
+			 n, name);
 	return false;
 }
 
@@ -93,8 +93,9 @@ bool central_conf_load(const char *central, struct central_conf *conf,
 	if (central[0] == '/')
 		return read_file(central, conf, err, errlen);
 	if (central[0] == '\0' || strlen(central) > CONNINFO_MAX) {
-		snprintf(err, errlen, "--central: the connection string is "
-				      "empty or too long");
+		snprintf(err, errlen,
+			 "--central: the connection string is "
+			 "empty or too long");
 		return false;
 	}
 	snprintf(conf->conninfo, sizeof conf->conninfo, "%s", central);

@@ -5,9 +5,8 @@
  * holds the credentials), which also gives the agent its max_stale and
  * host groups.
  *
- *   conninfo   = host=db.example.org dbname=apikeys user=web1 sslmode=verify-full
- *   max_stale  = 1h
- *   host_group = web          (repeatable)
+ *   conninfo   = host=db.example.org dbname=apikeys user=web1
+ * sslmode=verify-full max_stale  = 1h host_group = web          (repeatable)
  */
 #ifndef APIKEY_CENTRAL_CONF_H
 #define APIKEY_CENTRAL_CONF_H
@@ -17,9 +16,9 @@
 
 #include "record.h"
 
-#define CONNINFO_MAX	      1024
-#define MAX_STALE_DEFAULT     3600 /* seconds: one hour */
-#define CENTRAL_CONF_GROUPS   HOST_GROUPS_MAX
+#define CONNINFO_MAX	    1024
+#define MAX_STALE_DEFAULT   3600 /* seconds: one hour */
+#define CENTRAL_CONF_GROUPS HOST_GROUPS_MAX
 
 struct central_conf {
 	char conninfo[CONNINFO_MAX + 1];

@@ -13,7 +13,7 @@
 
 /* The four queries of one read: keys, then each list, all in id order. */
 #define KEYS_SQL                                                               \
-	"SELECT id, user_name, uid, name, description, encode(hash, 'hex'), " \
+	"SELECT id, user_name, uid, name, description, encode(hash, 'hex'), "  \
 	"created_at, expires_at, rotated_to, rotated_from FROM apikey.keys k "
 #define CHANGED " WHERE $1::bigint < 0 OR k.revision > $1::bigint "
 
@@ -112,8 +112,8 @@ static const char *read_row(const PGresult *r, int row, struct key_record *rec,
 			       sizeof why))
 		return "bad description";
 	if (!text_col(r, row, K_HASH, false, hex, sizeof hex) ||
-	    sodium_hex2bin(hash, KEY_HASH_LEN, hex, strlen(hex), NULL,
-			   &bin_len, NULL) != 0 ||
+	    sodium_hex2bin(hash, KEY_HASH_LEN, hex, strlen(hex), NULL, &bin_len,
+			   NULL) != 0 ||
 	    bin_len != KEY_HASH_LEN)
 		return "bad hash";
 	if (!time_col(r, row, K_CREATED, false, &rec->created_at) ||
@@ -166,8 +166,7 @@ static const char *add_service(const PGresult *r, int row,
 	return NULL;
 }
 
-static const char *add_group(const PGresult *r, int row,
-			     struct key_record *rec)
+static const char *add_group(const PGresult *r, int row, struct key_record *rec)
 {
 	char *group;
 
@@ -213,12 +212,13 @@ static bool run_queries(PGconn *pg, long long since, struct read_state *st,
 	const char *params[] = {since_text};
 
 	snprintf(since_text, sizeof since_text, "%lld", since);
-	st->keys = central_exec(pg, KEYS_SQL CHANGED "ORDER BY k.id COLLATE \"C\"", 1,
-				params, PGRES_TUPLES_OK, err, errlen);
+	st->keys =
+	    central_exec(pg, KEYS_SQL CHANGED "ORDER BY k.id COLLATE \"C\"", 1,
+			 params, PGRES_TUPLES_OK, err, errlen);
 	for (int i = 0; st->keys != NULL && i < LIST_COUNT; i++)
-		if ((st->lists[i] = central_exec(pg, LIST_SQL[i], 1, params,
-						 PGRES_TUPLES_OK, err,
-						 errlen)) == NULL)
+		if ((st->lists[i] =
+			 central_exec(pg, LIST_SQL[i], 1, params,
+				      PGRES_TUPLES_OK, err, errlen)) == NULL)
 			return false;
 	return st->keys != NULL;
 }
@@ -226,8 +226,7 @@ static bool run_queries(PGconn *pg, long long since, struct read_state *st,
 /* PostgreSQL orders text by its collation, the merge above by bytes: the
  * ids are [0-9A-Za-z], so "C" order is asked of each ORDER BY. */
 bool central_read_keys(PGconn *pg, long long since, central_key_fn fn,
-		       void *ctx, long long *bad_ids, char *err,
-		       size_t errlen)
+		       void *ctx, long long *bad_ids, char *err, size_t errlen)
 {
 	static const add_fn adders[LIST_COUNT] = {add_rule, add_service,
 						  add_group};
@@ -291,8 +290,8 @@ bool central_read_deleted(PGconn *pg, long long since, central_id_fn fn,
 			 since, id_valid, fn, ctx, err, errlen);
 }
 
-bool central_read_verifiers(PGconn *pg, central_id_fn fn, void *ctx,
-			    char *err, size_t errlen)
+bool central_read_verifiers(PGconn *pg, central_id_fn fn, void *ctx, char *err,
+			    size_t errlen)
 {
 	return each_text(pg,
 			 "SELECT service FROM apikey.verifier_services "

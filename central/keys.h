@@ -28,8 +28,7 @@ typedef bool (*central_key_fn)(const struct key_record *rec,
  * (one snapshot).  A key whose own id is damaged is skipped, counted in
  * *bad_ids. */
 bool central_read_keys(PGconn *pg, long long since, central_key_fn fn,
-		       void *ctx, long long *bad_ids, char *err,
-		       size_t errlen);
+		       void *ctx, long long *bad_ids, char *err, size_t errlen);
 
 /* The ids of keys deleted after revision since. */
 typedef void (*central_id_fn)(const char *id, void *ctx);
@@ -37,8 +36,8 @@ bool central_read_deleted(PGconn *pg, long long since, central_id_fn fn,
 			  void *ctx, char *err, size_t errlen);
 
 /* The services listed for the verifier group (damaged names skipped). */
-bool central_read_verifiers(PGconn *pg, central_id_fn fn, void *ctx,
-			    char *err, size_t errlen);
+bool central_read_verifiers(PGconn *pg, central_id_fn fn, void *ctx, char *err,
+			    size_t errlen);
 
 /* The revision the central store is at (meta), in the caller's snapshot;
  * -1 with err on failure. */

@@ -11,8 +11,8 @@
 
 /* The server's message, its first line, every byte that is not printable
  * ASCII shown as '?': it may echo what a client sent. */
-static void pg_error(PGconn *pg, const PGresult *r, const char *what,
-		     char *err, size_t errlen)
+static void pg_error(PGconn *pg, const PGresult *r, const char *what, char *err,
+		     size_t errlen)
 {
 	char line[300];
 	const char *msg = r != NULL ? PQresultErrorMessage(r) : "";
@@ -36,12 +36,16 @@ void central_error(PGconn *pg, const char *what, char *err, size_t errlen)
 PGconn *central_connect(const char *conninfo, const char *application,
 			char *err, size_t errlen)
 {
-	const char *const keys[] = {"application_name", "connect_timeout",
-				    "keepalives",	"keepalives_idle",
-				    "keepalives_interval", "keepalives_count",
-				    "dbname",		NULL};
-	const char *const values[] = {application, "10", "1", "10", "5", "3",
-				      conninfo,	   NULL};
+	const char *const keys[] = {"application_name",
+				    "connect_timeout",
+				    "keepalives",
+				    "keepalives_idle",
+				    "keepalives_interval",
+				    "keepalives_count",
+				    "dbname",
+				    NULL};
+	const char *const values[] = {application, "10", "1",	   "10",
+				      "5",	   "3",	 conninfo, NULL};
 	PGconn *pg = PQconnectdbParams(keys, values, 1);
 
 	if (pg == NULL) {
@@ -60,8 +64,8 @@ PGresult *central_exec(PGconn *pg, const char *sql, int nparams,
 		       const char *const *params, ExecStatusType expect,
 		       char *err, size_t errlen)
 {
-	PGresult *r = PQexecParams(pg, sql, nparams, NULL, params, NULL, NULL,
-				   0);
+	PGresult *r =
+	    PQexecParams(pg, sql, nparams, NULL, params, NULL, NULL, 0);
 
 	if (r != NULL && PQresultStatus(r) == expect)
 		return r;
@@ -73,9 +77,10 @@ PGresult *central_exec(PGconn *pg, const char *sql, int nparams,
 bool central_run(PGconn *pg, const char *sql, int nparams,
 		 const char *const *params, char *err, size_t errlen)
 {
-	PGresult *r = PQexecParams(pg, sql, nparams, NULL, params, NULL, NULL,
-				   0);
-	ExecStatusType status = r != NULL ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+	PGresult *r =
+	    PQexecParams(pg, sql, nparams, NULL, params, NULL, NULL, 0);
+	ExecStatusType status =
+	    r != NULL ? PQresultStatus(r) : PGRES_FATAL_ERROR;
 
 	if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
 		pg_error(pg, r, "statement failed", err, errlen);
@@ -110,8 +115,9 @@ bool central_int(const PGresult *r, int row, int col, long long min,
 /* The schema version, 0 when there is none yet; -1 on error. */
 static int schema_version_of(PGconn *pg, char *err, size_t errlen)
 {
-	PGresult *r = central_exec(pg, "SELECT to_regclass('apikey.meta') IS NULL",
-				   0, NULL, PGRES_TUPLES_OK, err, errlen);
+	PGresult *r =
+	    central_exec(pg, "SELECT to_regclass('apikey.meta') IS NULL", 0,
+			 NULL, PGRES_TUPLES_OK, err, errlen);
 	bool none = r != NULL && PQntuples(r) == 1 &&
 		    strcmp(PQgetvalue(r, 0, 0), "t") == 0;
 	long long v = -1;
@@ -121,11 +127,12 @@ static int schema_version_of(PGconn *pg, char *err, size_t errlen)
 		return -1;
 	if (none)
 		return 0;
-	r = central_exec(pg, "SELECT schema_version FROM apikey.meta WHERE id = 1",
+	r = central_exec(pg,
+			 "SELECT schema_version FROM apikey.meta WHERE id = 1",
 			 0, NULL, PGRES_TUPLES_OK, err, errlen);
 
-	if (r != NULL && (PQntuples(r) != 1 ||
-			  !central_int(r, 0, 0, 0, 1000000, &v))) {
+	if (r != NULL &&
+	    (PQntuples(r) != 1 || !central_int(r, 0, 0, 0, 1000000, &v))) {
 		snprintf(err, errlen, "central store: apikey.meta is damaged");
 		v = -1;
 	}
@@ -158,8 +165,7 @@ bool central_schema_current(PGconn *pg, char *err, size_t errlen)
 	return false;
 }
 
-bool central_migrate(PGconn *pg, int *from, int *to, char *err,
-		     size_t errlen)
+bool central_migrate(PGconn *pg, int *from, int *to, char *err, size_t errlen)
 {
 	char version[16];
 	const char *params[] = {version};

@@ -46,8 +46,7 @@ bool central_schema_current(PGconn *pg, char *err, size_t errlen);
 
 /* Creates or migrates the schema (apikeyctl --central init), one
  * transaction; the numbered migrations of schema/central/. */
-bool central_migrate(PGconn *pg, int *from, int *to, char *err,
-		     size_t errlen);
+bool central_migrate(PGconn *pg, int *from, int *to, char *err, size_t errlen);
 
 /* The fingerprint of a pepper the central store records, so a host or an
  * administrator with another pepper is told, not left with keys that

@@ -40,8 +40,8 @@ static bool line_bytes_ok(const char *line, size_t len)
 	return true;
 }
 
-static bool parse_line(char *line, int n, const char *path,
-		       conf_setting_fn fn, void *ctx, char *err, size_t errlen)
+static bool parse_line(char *line, int n, const char *path, conf_setting_fn fn,
+		       void *ctx, char *err, size_t errlen)
 {
 	char *text = trim(line), *eq;
 

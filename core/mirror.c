@@ -127,7 +127,8 @@ enum store_result mirror_seen(struct store *s, const char *id)
 {
 	enum store_result result;
 
-	change_text(s, "INSERT OR IGNORE INTO temp.mirror_seen (id) VALUES (?1)",
+	change_text(s,
+		    "INSERT OR IGNORE INTO temp.mirror_seen (id) VALUES (?1)",
 		    id, "resynchronising", &result);
 	return result;
 }
@@ -187,8 +188,8 @@ enum store_result mirror_contact(struct store *s, time_t now,
 
 long long mirror_revision(struct store *s)
 {
-	sqlite3_stmt *stmt = store_prepare(
-	    s, "SELECT revision FROM central_sync WHERE id = 1");
+	sqlite3_stmt *stmt =
+	    store_prepare(s, "SELECT revision FROM central_sync WHERE id = 1");
 	long long rev = -2;
 	int rc;
 
@@ -246,13 +247,12 @@ long mirror_unreported(struct store *s, struct mirror_usage *out, long max)
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? n : -1;
 }
 
-enum store_result mirror_reported(struct store *s,
-				  const struct mirror_usage *u)
+enum store_result mirror_reported(struct store *s, const struct mirror_usage *u)
 {
-	sqlite3_stmt *stmt = store_prepare(
-	    s, "UPDATE keys SET sent_use_count = ?2, "
-	       "sent_denied_at = coalesce(?3, sent_denied_at) "
-	       "WHERE id = ?1 AND origin = 'central'");
+	sqlite3_stmt *stmt =
+	    store_prepare(s, "UPDATE keys SET sent_use_count = ?2, "
+			     "sent_denied_at = coalesce(?3, sent_denied_at) "
+			     "WHERE id = ?1 AND origin = 'central'");
 	enum store_result result = STORE_ERROR;
 
 	if (stmt != NULL) {
@@ -319,24 +319,25 @@ enum store_result view_set_usage(struct store *s, const struct key_record *rec)
 /* The tables a view compares, and the columns that are the central
  * store's (never the tracking columns, which are the hosts'). */
 #define KEY_CENTRAL_COLUMNS                                                    \
-	"id, user, uid, name, description, hash, created_at, expires_at, "    \
+	"id, user, uid, name, description, hash, created_at, expires_at, "     \
 	"rotated_to, rotated_from"
 
 enum store_result view_keep_base(struct store *s)
 {
 	return store_exec(
-		   s, "ATTACH ':memory:' AS base;"
-		      "CREATE TABLE base.keys AS SELECT " KEY_CENTRAL_COLUMNS
-		      " FROM main.keys;"
-		      "CREATE TABLE base.ip_rules AS SELECT * FROM main.ip_rules;"
-		      "CREATE TABLE base.key_services AS "
-		      "SELECT * FROM main.key_services;"
-		      "CREATE TABLE base.key_host_groups AS "
-		      "SELECT * FROM main.key_host_groups;"
-		      "CREATE TABLE base.verifier_services AS "
-		      "SELECT service FROM main.verifier_services;")
-	       ? STORE_OK
-	       : STORE_ERROR;
+		   s,
+		   "ATTACH ':memory:' AS base;"
+		   "CREATE TABLE base.keys AS SELECT " KEY_CENTRAL_COLUMNS
+		   " FROM main.keys;"
+		   "CREATE TABLE base.ip_rules AS SELECT * FROM main.ip_rules;"
+		   "CREATE TABLE base.key_services AS "
+		   "SELECT * FROM main.key_services;"
+		   "CREATE TABLE base.key_host_groups AS "
+		   "SELECT * FROM main.key_host_groups;"
+		   "CREATE TABLE base.verifier_services AS "
+		   "SELECT service FROM main.verifier_services;")
+		   ? STORE_OK
+		   : STORE_ERROR;
 }
 
 /* Each (child table, its columns) compared both ways. */
@@ -349,11 +350,13 @@ enum store_result view_keep_base(struct store *s)
 static const char *const VIEW_DIFF_SQL[VIEW_CHANGE_KINDS] = {
     [VIEW_KEY_CHANGED] =
 	"SELECT id FROM (SELECT id FROM (SELECT " KEY_CENTRAL_COLUMNS
-	" FROM main.keys EXCEPT SELECT " KEY_CENTRAL_COLUMNS " FROM base.keys)"
-	CHILD_DIFF("ip_rules", "key_id, list, cidr, enabled, position")
-	CHILD_DIFF("key_services", "key_id, service")
-	CHILD_DIFF("key_host_groups", "key_id, host_group")
-	") WHERE id IN (SELECT id FROM main.keys) ORDER BY id",
+	" FROM main.keys EXCEPT SELECT " KEY_CENTRAL_COLUMNS
+	" FROM base.keys)" CHILD_DIFF("ip_rules",
+				      "key_id, list, cidr, enabled, position")
+	    CHILD_DIFF("key_services", "key_id, service")
+		CHILD_DIFF("key_host_groups",
+			   "key_id, host_group") ") WHERE id IN (SELECT id "
+						 "FROM main.keys) ORDER BY id",
     [VIEW_KEY_DELETED] = "SELECT id FROM base.keys EXCEPT "
 			 "SELECT id FROM main.keys ORDER BY id",
     [VIEW_SERVICE_ADDED] = "SELECT service FROM main.verifier_services "

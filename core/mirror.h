@@ -82,8 +82,7 @@ enum store_result view_put(struct store *s, const struct key_record *rec,
 
 /* Sets the usage the hosts reported of a key put there (rec's tracking
  * fields and last_used_host). */
-enum store_result view_set_usage(struct store *s,
-				 const struct key_record *rec);
+enum store_result view_set_usage(struct store *s, const struct key_record *rec);
 
 /* Keeps a copy of the view as loaded, to compare with at commit. */
 enum store_result view_keep_base(struct store *s);

@@ -27,8 +27,8 @@
 
 /* host groups a central key may be mirrored to (policy.h:
  * host_group_valid), and their names' length */
-#define HOST_GROUPS_MAX	    16
-#define HOST_GROUP_MAX_LEN  64
+#define HOST_GROUPS_MAX	   16
+#define HOST_GROUP_MAX_LEN 64
 /* a host's name as the central store records it (its database role) */
 #define HOST_NAME_MAX_LEN 64
 

@@ -35,10 +35,11 @@
 	X(ROTATED_TO, rotated_to)                                              \
 	X(ROTATED_FROM, rotated_from)                                          \
 	X(CENTRAL, origin = 'central')                                         \
-	X(SYNCED_AT, CASE origin WHEN 'central' THEN                           \
-		     (SELECT last_contact FROM central_sync WHERE id = 1) END) \
-	X(MAX_STALE, CASE origin WHEN 'central' THEN                           \
-		     (SELECT max_stale FROM central_sync WHERE id = 1) END)    \
+	X(SYNCED_AT,                                                           \
+	  CASE origin WHEN 'central' THEN(                                     \
+	      SELECT last_contact FROM central_sync WHERE id = 1) END)         \
+	X(MAX_STALE, CASE origin WHEN 'central' THEN(                          \
+			 SELECT max_stale FROM central_sync WHERE id = 1) END) \
 	X(LAST_USED_HOST, last_used_host)
 
 #define COLUMN_POSITION(name, column) COL_##name,
@@ -195,8 +196,7 @@ struct list_kind {
 };
 
 /* One host groups row, the key's Ith. */
-static bool read_group_row(sqlite3_stmt *stmt, struct key_record *rec,
-			   size_t i)
+static bool read_group_row(sqlite3_stmt *stmt, struct key_record *rec, size_t i)
 {
 	char *group = rec->host_groups[i];
 
@@ -475,7 +475,7 @@ void store_bind_text(sqlite3_stmt *stmt, int col, const char *text)
 
 /* Runs a statement whose parameters are bound; returns rows changed or -1. */
 int store_run_change(struct store *s, sqlite3_stmt *stmt, const char *what,
-		      enum store_result *result)
+		     enum store_result *result)
 {
 	if (sqlite3_step(stmt) != SQLITE_DONE) {
 		*result = store_sql_failure(s, what);
@@ -530,9 +530,9 @@ static enum store_result insert_services(struct store *s,
 static enum store_result insert_groups(struct store *s,
 				       const struct key_record *rec)
 {
-	sqlite3_stmt *stmt = store_prepare(
-	    s, "INSERT INTO key_host_groups (key_id, host_group) "
-	       "VALUES (?1, ?2)");
+	sqlite3_stmt *stmt =
+	    store_prepare(s, "INSERT INTO key_host_groups (key_id, host_group) "
+			     "VALUES (?1, ?2)");
 	enum store_result result = stmt != NULL ? STORE_OK : STORE_ERROR;
 
 	for (size_t i = 0; result == STORE_OK && i < rec->host_group_count;
@@ -600,7 +600,8 @@ static enum store_result delete_lists(struct store *s, const char *id)
 		result = STORE_ERROR;
 		if (stmt != NULL) {
 			sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
-			store_run_change(s, stmt, "replacing a key's lists", &result);
+			store_run_change(s, stmt, "replacing a key's lists",
+					 &result);
 		}
 		store_done(s, stmt);
 	}
@@ -718,7 +719,7 @@ enum store_result store_record_unmatched(struct store *s, time_t now)
 		return STORE_ERROR;
 	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)now);
 	if (store_run_change(s, stmt, "recording a login that matched no key",
-		       &result) == 0)
+			     &result) == 0)
 		result = STORE_NOT_FOUND;
 	store_done(s, stmt);
 	return result;

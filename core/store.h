@@ -42,8 +42,7 @@ struct store *store_open_memory(char *err, size_t errlen);
  * memory, whose changes the hook carries to the store it stands for. */
 typedef bool (*store_commit_hook)(struct store *s, void *ctx, char *err,
 				  size_t errlen);
-void store_set_commit_hook(struct store *s, store_commit_hook hook,
-			   void *ctx);
+void store_set_commit_hook(struct store *s, store_commit_hook hook, void *ctx);
 
 /* The store's schema is still the one this program knows (apikeyctl init
  * may have migrated it since it was opened). */

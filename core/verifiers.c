@@ -56,7 +56,8 @@ enum store_result store_verifier_add(struct store *s, const char *service)
 
 enum store_result store_verifier_remove(struct store *s, const char *service)
 {
-	return change(s, "DELETE FROM verifier_services WHERE service = ?1 "
+	return change(s,
+		      "DELETE FROM verifier_services WHERE service = ?1 "
 		      "AND origin = 'local'",
 		      service);
 }

@@ -28,8 +28,8 @@ static PGconn *connect_central(const struct ctl *ctl)
 		return central.pg;
 	if (!central_conf_load(ctl->central, &conf, err, sizeof err))
 		errx(ctl_failure_status, "%s", err);
-	central.pg = central_connect(conf.conninfo, "apikeyctl", err,
-				     sizeof err);
+	central.pg =
+	    central_connect(conf.conninfo, "apikeyctl", err, sizeof err);
 	sodium_memzero(conf.conninfo, sizeof conf.conninfo);
 	if (central.pg == NULL)
 		errx(ctl_failure_status, "%s", err);
@@ -75,7 +75,9 @@ static void reported_text(const PGresult *r, int row, int col, bool spaces,
 	for (size_t i = 0; plain && i < len; i++)
 		plain = v[i] > (spaces ? 0x1f : 0x20) && v[i] < 0x7f;
 	snprintf(out, outlen, "%s",
-		 PQgetisnull(r, row, col) ? "" : plain ? v : "(invalid)");
+		 PQgetisnull(r, row, col) ? ""
+		 : plain		  ? v
+					  : "(invalid)");
 }
 
 static time_t reported_time(const PGresult *r, int row, int col)
@@ -87,18 +89,19 @@ static time_t reported_time(const PGresult *r, int row, int col)
 }
 
 #define USAGE_SQL                                                              \
-	"SELECT k.id, lu.host, lu.last_used_at, lu.last_used_ip, "            \
-	"coalesce(c.uses, 0), ld.denied_at, ld.denied_ip, ld.denied_reason "  \
-	"FROM apikey.keys k "                                                 \
-	"LEFT JOIN (SELECT DISTINCT ON (key_id) key_id, host, last_used_at, " \
-	"last_used_ip FROM apikey.usage WHERE last_used_at IS NOT NULL "      \
-	"ORDER BY key_id, last_used_at DESC, seq DESC) lu ON lu.key_id = k.id " \
-	"LEFT JOIN (SELECT key_id, sum(uses) AS uses FROM apikey.usage "      \
-	"GROUP BY key_id) c ON c.key_id = k.id "                              \
-	"LEFT JOIN (SELECT DISTINCT ON (key_id) key_id, denied_at, "          \
-	"denied_ip, denied_reason FROM apikey.usage WHERE denied_at IS NOT "  \
-	"NULL ORDER BY key_id, denied_at DESC, seq DESC) ld "                 \
-	"ON ld.key_id = k.id "                                                \
+	"SELECT k.id, lu.host, lu.last_used_at, lu.last_used_ip, "             \
+	"coalesce(c.uses, 0), ld.denied_at, ld.denied_ip, ld.denied_reason "   \
+	"FROM apikey.keys k "                                                  \
+	"LEFT JOIN (SELECT DISTINCT ON (key_id) key_id, host, last_used_at, "  \
+	"last_used_ip FROM apikey.usage WHERE last_used_at IS NOT NULL "       \
+	"ORDER BY key_id, last_used_at DESC, seq DESC) lu ON lu.key_id = "     \
+	"k.id "                                                                \
+	"LEFT JOIN (SELECT key_id, sum(uses) AS uses FROM apikey.usage "       \
+	"GROUP BY key_id) c ON c.key_id = k.id "                               \
+	"LEFT JOIN (SELECT DISTINCT ON (key_id) key_id, denied_at, "           \
+	"denied_ip, denied_reason FROM apikey.usage WHERE denied_at IS NOT "   \
+	"NULL ORDER BY key_id, denied_at DESC, seq DESC) ld "                  \
+	"ON ld.key_id = k.id "                                                 \
 	"WHERE lu.key_id IS NOT NULL OR ld.key_id IS NOT NULL"
 
 /* The usage the hosts reported: the last use (and where), the uses
@@ -106,8 +109,8 @@ static time_t reported_time(const PGresult *r, int row, int col)
 static bool load_usage(PGconn *pg, struct store *s, char *err, size_t errlen)
 {
 	static struct key_record rec;
-	PGresult *r = central_exec(pg, USAGE_SQL, 0, NULL, PGRES_TUPLES_OK,
-				   err, errlen);
+	PGresult *r =
+	    central_exec(pg, USAGE_SQL, 0, NULL, PGRES_TUPLES_OK, err, errlen);
 	bool ok = r != NULL;
 
 	for (int row = 0; ok && row < PQntuples(r); row++) {
@@ -180,19 +183,18 @@ static bool push_lists(struct push *p, const struct key_record *rec)
 {
 	const char *del[] = {rec->id};
 	char position[16];
-	bool ok = run(p, "DELETE FROM apikey.ip_rules WHERE key_id = $1", 1,
-		      del) &&
-		  run(p, "DELETE FROM apikey.key_services WHERE key_id = $1", 1,
-		      del) &&
-		  run(p, "DELETE FROM apikey.key_host_groups WHERE key_id = $1",
-		      1, del);
+	bool ok =
+	    run(p, "DELETE FROM apikey.ip_rules WHERE key_id = $1", 1, del) &&
+	    run(p, "DELETE FROM apikey.key_services WHERE key_id = $1", 1,
+		del) &&
+	    run(p, "DELETE FROM apikey.key_host_groups WHERE key_id = $1", 1,
+		del);
 
 	for (size_t i = 0; ok && i < rec->rule_count; i++) {
 		const struct ip_rule *rule = &rec->rules[i];
-		const char *v[] = {rec->id,
-				   rule->list == LIST_ALLOW ? "allow" : "deny",
-				   rule->cidr, rule->enabled ? "t" : "f",
-				   position};
+		const char *v[] = {
+		    rec->id, rule->list == LIST_ALLOW ? "allow" : "deny",
+		    rule->cidr, rule->enabled ? "t" : "f", position};
 		snprintf(position, sizeof position, "%zu", i);
 		ok = run(p,
 			 "INSERT INTO apikey.ip_rules (key_id, list, cidr, "
@@ -258,7 +260,8 @@ static bool push_key(const char *id, void *ctx)
 		 "description, hash, created_at, expires_at, rotated_to, "
 		 "rotated_from, revision) VALUES ($1, $2, $3, $4, $5, "
 		 "decode($6, 'hex'), $7, $8, $9, $10, $11) "
-		 "ON CONFLICT (id) DO UPDATE SET user_name = EXCLUDED.user_name, "
+		 "ON CONFLICT (id) DO UPDATE SET user_name = "
+		 "EXCLUDED.user_name, "
 		 "uid = EXCLUDED.uid, name = EXCLUDED.name, "
 		 "description = EXCLUDED.description, hash = EXCLUDED.hash, "
 		 "created_at = EXCLUDED.created_at, "
@@ -299,8 +302,8 @@ static bool push_service_removed(const char *service, void *ctx)
 	const char *v[] = {service};
 
 	return run(ctx,
-		   "DELETE FROM apikey.verifier_services WHERE service = $1",
-		   1, v);
+		   "DELETE FROM apikey.verifier_services WHERE service = $1", 1,
+		   v);
 }
 
 /* Under the row lock of apikey.meta: the revision must still be the one
@@ -373,10 +376,10 @@ static bool push(struct store *s, void *ctx, char *err, size_t errlen)
 		return true;
 	}
 	if (!central_run(p.pg,
-			 "UPDATE apikey.meta SET revision = $1 WHERE id = 1",
-			 1, rev, err, errlen) ||
-	    !central_run(p.pg, "SELECT pg_notify('" CENTRAL_CHANNEL "', $1)",
-			 1, rev, err, errlen) ||
+			 "UPDATE apikey.meta SET revision = $1 WHERE id = 1", 1,
+			 rev, err, errlen) ||
+	    !central_run(p.pg, "SELECT pg_notify('" CENTRAL_CHANNEL "', $1)", 1,
+			 rev, err, errlen) ||
 	    !central_run(p.pg, "COMMIT", 0, NULL, err, errlen))
 		goto fail;
 	return true;
@@ -401,8 +404,7 @@ struct store *ctl_central_view(const struct ctl *ctl)
 		if (err[0] == '\0')
 			snprintf(err, sizeof err, "%s", store_error(s));
 		store_close(s);
-		errx(ctl_failure_status, "reading the central store: %s",
-		     err);
+		errx(ctl_failure_status, "reading the central store: %s", err);
 	}
 	store_set_commit_hook(s, push, pg);
 	return s;

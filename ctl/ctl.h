@@ -97,8 +97,8 @@ void ctl_find(const struct ctl *ctl, struct store *s, const char *ref,
 
 /* ctl_find for a change: a key mirrored from the central store is
  * refused (rolling s back), naming the central store. */
-void ctl_find_to_change(const struct ctl *ctl, struct store *s,
-			const char *ref, struct key_record *rec);
+void ctl_find_to_change(const struct ctl *ctl, struct store *s, const char *ref,
+			struct key_record *rec);
 
 /* Exits with the store's error after rolling back. */
 noreturn void ctl_store_failed(struct store *s, const char *what);

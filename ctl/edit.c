@@ -82,11 +82,13 @@ static void parse_edit(struct ctl *ctl, int argc, char **argv,
 		case 'G':
 		case 'g':
 			if (ctl->central == NULL)
-				ctl_usage(ctl, "--%shost-group is for keys of "
-					       "the central store (give "
-					       "--central)",
+				ctl_usage(ctl,
+					  "--%shost-group is for keys of "
+					  "the central store (give "
+					  "--central)",
 					  opt == 'g' ? "remove-" : "");
-			add_change(ctl, a, opt == 'G' ? ADD_GROUP : REMOVE_GROUP,
+			add_change(ctl, a,
+				   opt == 'G' ? ADD_GROUP : REMOVE_GROUP,
 				   optarg);
 			break;
 		default: ctl_common_option(ctl, opt, optarg);
@@ -108,9 +110,9 @@ static void parse_edit(struct ctl *ctl, int argc, char **argv,
 static const char *action_option(enum list_action action)
 {
 	static const char *const names[] = {
-	    "allow",  "deny",	 "remove",	  "disable",
-	    "enable", "service", "remove-service", "host-group",
-	    "remove-host-group"};
+	    "allow",	      "deny",	    "remove",
+	    "disable",	      "enable",	    "service",
+	    "remove-service", "host-group", "remove-host-group"};
 	return names[action];
 }
 

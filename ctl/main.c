@@ -155,9 +155,9 @@ static int leading_options(struct ctl *ctl, int argc, char **argv)
 
 	while (i < argc) {
 		const char **target =
-		    strcmp(argv[i], "--db") == 0       ? &ctl->db
-		    : strcmp(argv[i], "--pepper") == 0 ? &ctl->pepper
-		    : strcmp(argv[i], "--policy") == 0 ? &ctl->policy
+		    strcmp(argv[i], "--db") == 0	? &ctl->db
+		    : strcmp(argv[i], "--pepper") == 0	? &ctl->pepper
+		    : strcmp(argv[i], "--policy") == 0	? &ctl->policy
 		    : strcmp(argv[i], "--central") == 0 ? &ctl->central
 							: NULL;
 		if (target == NULL)

@@ -39,8 +39,8 @@ static bool list_add(const struct name_list *l, const char *name, char *err,
 	return true;
 }
 
-static bool list_remove(const struct name_list *l, const char *name,
-			char *err, size_t errlen)
+static bool list_remove(const struct name_list *l, const char *name, char *err,
+			size_t errlen)
 {
 	size_t kept = 0;
 
@@ -57,18 +57,21 @@ static bool list_remove(const struct name_list *l, const char *name,
 
 static struct name_list scope_of(struct key_record *rec)
 {
-	return (struct name_list){rec->services[0], &rec->service_count,
-				  SERVICES_MAX, sizeof rec->services[0],
-				  "the key's scope",
-				  "a key's scope names", "services"};
+	return (struct name_list){rec->services[0],  &rec->service_count,
+				  SERVICES_MAX,	     sizeof rec->services[0],
+				  "the key's scope", "a key's scope names",
+				  "services"};
 }
 
 static struct name_list groups_of(struct key_record *rec)
 {
-	return (struct name_list){rec->host_groups[0], &rec->host_group_count,
-				  HOST_GROUPS_MAX, sizeof rec->host_groups[0],
+	return (struct name_list){rec->host_groups[0],
+				  &rec->host_group_count,
+				  HOST_GROUPS_MAX,
+				  sizeof rec->host_groups[0],
 				  "the key's host groups",
-				  "a key names", "host groups"};
+				  "a key names",
+				  "host groups"};
 }
 
 bool services_name_ok(const char *service, char *err, size_t errlen)
@@ -132,8 +135,7 @@ static void names_text(const char *names, size_t count, size_t width,
 	snprintf(out, outlen, "%s", count == 0 ? none_text : "");
 	for (size_t i = 0; i < count && used < outlen; i++)
 		used += (size_t)snprintf(out + used, outlen - used, "%s%s",
-					 i == 0 ? "" : ", ",
-					 names + i * width);
+					 i == 0 ? "" : ", ", names + i * width);
 }
 
 void host_groups_text(const struct key_record *rec, char *out, size_t outlen)

@@ -66,8 +66,8 @@ void ctl_find(const struct ctl *ctl, struct store *s, const char *ref,
 		ctl_store_failed(s, "reading key");
 }
 
-void ctl_find_to_change(const struct ctl *ctl, struct store *s,
-			const char *ref, struct key_record *rec)
+void ctl_find_to_change(const struct ctl *ctl, struct store *s, const char *ref,
+			struct key_record *rec)
 {
 	ctl_find(ctl, s, ref, rec);
 	if (!rec->central)

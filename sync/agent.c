@@ -43,8 +43,8 @@ struct apply {
 };
 
 static bool apply_key(const struct key_record *rec,
-		      const unsigned char hash[KEY_HASH_LEN], const char *damaged,
-		      void *ctx, char *err, size_t errlen)
+		      const unsigned char hash[KEY_HASH_LEN],
+		      const char *damaged, void *ctx, char *err, size_t errlen)
 {
 	struct apply *ap = ctx;
 	const struct agent_options *opt = ap->ss->opt;
@@ -69,16 +69,21 @@ static bool apply_key(const struct key_record *rec,
 	}
 	r = mirror_put(ap->ss->s, rec, hash);
 	if (r == STORE_CONFLICT) {
+		/* an older copy must not stay in force with its old lists */
+		r = mirror_drop(ap->ss->s, rec->id);
 		syslog(LOG_WARNING,
 		       "central key %s (%s/%s) not mirrored: a local key holds "
 		       "its id or its name",
 		       rec->id, log_quote(rec->user, user, sizeof user),
 		       log_quote(rec->name, name, sizeof name));
 		ap->skipped++;
-		return true;
+		if (r == STORE_OK || r == STORE_NOT_FOUND)
+			return true;
+		snprintf(err, errlen, "%s", store_error(ap->ss->s));
+		return false;
 	}
-	if (r != STORE_OK || (ap->full && mirror_seen(ap->ss->s, rec->id) !=
-						  STORE_OK)) {
+	if (r != STORE_OK ||
+	    (ap->full && mirror_seen(ap->ss->s, rec->id) != STORE_OK)) {
 		snprintf(err, errlen, "%s", store_error(ap->ss->s));
 		return false;
 	}
@@ -129,8 +134,9 @@ static bool apply_changes(struct apply *ap, long long central_rev)
 			 store_error(ss->s));
 	store_rollback(ss->s);
 	if (bad > 0)
-		syslog(LOG_ERR, "%lld central key row(s) with a damaged id "
-				"not mirrored",
+		syslog(LOG_ERR,
+		       "%lld central key row(s) with a damaged id "
+		       "not mirrored",
 		       bad);
 	ap->dropped += swept;
 	if (ok)
@@ -184,10 +190,10 @@ static bool pepper_ok(struct session *ss, char *err, size_t errlen)
 
 /* One exchange: a full resynchronisation, or the changes since the local
  * revision (nothing new is a heartbeat: the contact is recorded). */
-static bool synchronise(struct session *ss, bool full, char *err,
-			size_t errlen)
+static bool synchronise(struct session *ss, bool full, char *err, size_t errlen)
 {
-	struct apply ap = {.ss = ss, .full = full, .err = err, .errlen = errlen};
+	struct apply ap = {
+	    .ss = ss, .full = full, .err = err, .errlen = errlen};
 	long long rev;
 	bool ok;
 
@@ -219,17 +225,17 @@ static bool synchronise(struct session *ss, bool full, char *err,
 		syslog(LOG_INFO,
 		       "%s to revision %lld: %lld key(s) written, %lld "
 		       "removed, %lld not mirrored",
-		       full ? "resynchronised" : "applied changes", rev,
-		       ap.put, ap.dropped, ap.skipped);
+		       full ? "resynchronised" : "applied changes", rev, ap.put,
+		       ap.dropped, ap.skipped);
 	return ok;
 }
 
-/* ---- the session ---------------------------------------------------------- */
+/* ---- the session ----------------------------------------------------------
+ */
 
 /* Waits for the central store's notifications until the next heartbeat or
  * report; false when the connection is lost. */
-static bool wait_for_news(struct session *ss, long long until_ms,
-			  bool *changed)
+static bool wait_for_news(struct session *ss, long long until_ms, bool *changed)
 {
 	long long now = monotonic_ms();
 	struct pollfd p = {.fd = PQsocket(ss->pg), .events = POLLIN};
@@ -262,9 +268,9 @@ static void serve(struct session *ss)
 		bool changed = false;
 		long long now;
 
-		if (!wait_for_news(ss, next_sync < next_report ? next_sync
-							       : next_report,
-				   &changed)) {
+		if (!wait_for_news(
+			ss, next_sync < next_report ? next_sync : next_report,
+			&changed)) {
 			central_error(ss->pg, "connection lost", err,
 				      sizeof err);
 			break;
@@ -276,8 +282,16 @@ static void serve(struct session *ss)
 			next_sync = now + ss->heartbeat_ms;
 		}
 		if (now >= next_report) {
-			if (!report_usage(ss->pg, ss->s, err, sizeof err))
-				break;
+			/* a report the central store refuses is logged and
+			 * sent again later; only a lost connection ends the
+			 * session */
+			if (!report_usage(ss->pg, ss->s, err, sizeof err)) {
+				if (PQstatus(ss->pg) != CONNECTION_OK)
+					break;
+				syslog(LOG_ERR, "usage report refused: %s",
+				       err);
+				err[0] = '\0';
+			}
 			next_report = now + REPORT_INTERVAL_MS;
 		}
 	}
@@ -296,8 +310,8 @@ static void sleep_ms(long long ms)
 /* One connection: listen, resynchronise, then follow the changes. */
 static bool session(struct session *ss, char *err, size_t errlen)
 {
-	ss->pg = central_connect(ss->opt->conf.conninfo, "apikey-sync", err,
-				 errlen);
+	ss->pg =
+	    central_connect(ss->opt->conf.conninfo, "apikey-sync", err, errlen);
 	if (ss->pg == NULL)
 		return false;
 	if (central_schema_current(ss->pg, err, errlen) &&
@@ -343,8 +357,8 @@ int agent_run(const struct agent_options *opt)
 		if (monotonic_ms() - started > BACKOFF_MAX_MS)
 			backoff = BACKOFF_FIRST_MS;
 		sleep_ms(backoff);
-		backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS
-						       : backoff * 2;
+		backoff =
+		    backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2;
 	}
 	store_close(ss.s);
 	syslog(LOG_INFO, "stopping");

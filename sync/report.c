@@ -8,8 +8,10 @@
 #include "pg.h"
 
 /* rows per INSERT: its parameters stay far below libpq's 65535 */
-#define BATCH	      200
-#define COLS	      7
+#define BATCH 200
+#define COLS  7
+/* the longest address or reason apikey.usage takes */
+#define REPORT_TEXT_MAX 255
 #define INSERT_HEAD                                                            \
 	"INSERT INTO apikey.usage (key_id, uses, last_used_at, last_used_ip, " \
 	"denied_at, denied_ip, denied_reason) VALUES "
@@ -29,9 +31,19 @@ static const char *time_or_null(time_t t, char *out)
 	return out;
 }
 
+/* A text the store recorded, sent only when it is plain printable ASCII
+ * the central store's column takes (a host name as PAM_RHOST, say, can be
+ * anything up to 255 bytes). */
 static const char *text_or_null(const char *text)
 {
-	return text[0] != '\0' ? text : NULL;
+	size_t len = strlen(text);
+
+	if (len == 0 || len > REPORT_TEXT_MAX)
+		return NULL;
+	for (size_t i = 0; i < len; i++)
+		if (text[i] < 0x20 || text[i] > 0x7e)
+			return NULL;
+	return text;
 }
 
 /* One row's parameters: a use is sent with its time and address, a new

@@ -9,7 +9,7 @@ PACKAGES="build-essential pkg-config libpam0g-dev libsodium-dev libsqlite3-dev l
 libcidr-dev libunistring-dev zlib1g-dev sqlite3 jq util-linux pamtester openssh-server
 openssh-client sshpass clang-format clang libclang-rt-14-dev valgrind
 debhelper lintian rpm man-db nginx-light libnginx-mod-http-auth-pam apache2
-libapache2-mod-authnz-pam curl systemd-container"
+libapache2-mod-authnz-pam curl systemd-container libpq-dev postgresql-15 postgresql-client-15"
 
 missing=""
 for p in $PACKAGES "$@"; do

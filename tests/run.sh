@@ -5,7 +5,7 @@
 # NAME" lines; a suite that dies without saying so, or says nothing at all,
 # counts as a failure.  Ends with "N passed, N failed"; exit 1 on failure.
 #
-# The login suites (pam, ssh, http) run twice: through the helper, then
+# The login suites (pam, ssh, http, central) run twice: through the helper, then
 # with apikeyd serving the module (SUITE+apikeyd: APIKEY_TEST_DAEMON=1,
 # their results named "apikeyd: ...").
 #
@@ -29,7 +29,7 @@ else
 	suites="unit $(cd "$TOP/tests" && ls ./*.sh | sed 's|^\./||' |
 		grep -v -x -e lib.sh -e run.sh -e install-deps.sh -e sandbox.sh \
 			-e demo.sh -e valgrind.sh)"
-	suites="$suites pam.sh+apikeyd ssh.sh+apikeyd http.sh+apikeyd"
+	suites="$suites pam.sh+apikeyd ssh.sh+apikeyd http.sh+apikeyd central.sh+apikeyd"
 fi
 
 # the unit tests that need no root run as nobody too, from a copy nobody

@@ -78,3 +78,38 @@ RC=$?
 expect_eq "valgrind: apikeyd stops cleanly" 0 "$RC"
 if [ "$RC" = 99 ]; then head -30 "$WORK/vgd.err" | sed "s/^/#   /"; fi
 expect_eq "valgrind: apikeyd's writer recorded the use" 1 "$("$BIN/apikeyctl" show $ALICE/vgd --json | jq -r .use_count)"
+
+# the central store: apikeyctl --central and apikey-sync under memcheck,
+# against a private PostgreSQL (tests/sandbox.sh)
+sandbox_postgres
+vg_ctl 0 "--central init" --central "$PG_ADMIN" init
+vg_ctl 0 "--central create" --central "$PG_ADMIN" create $ALICE --name vgc \
+	--allow 192.0.2.0/24 --service sshd --host-group web --quiet
+vg_ctl 0 "--central edit" --central "$PG_ADMIN" edit $ALICE/vgc --deny 10.0.0.0/8 \
+	--remove-host-group web --host-group db --description changed
+vg_ctl 0 "--central list" --central "$PG_ADMIN" list
+vg_ctl 0 "--central show --json" --central "$PG_ADMIN" show $ALICE/vgc --json
+vg_ctl 0 "--central rotate" --central "$PG_ADMIN" rotate $ALICE/vgc --quiet
+vg_ctl 0 "--central verifier add" --central "$PG_ADMIN" verifier add vg-web
+run_cmd "${VG[@]}" "$BIN/apikey-sync" --central "$PG_ADMIN" --db "$DB" \
+	--host-group db --once --log-stderr
+expect_eq "valgrind: apikey-sync --once mirrors the central keys" 0 "$RC"
+if [ "$RC" = 99 ]; then printf "%s\n" "$ERR" | head -30 | sed "s/^/#   /"; fi
+expect_eq "valgrind: the mirrored keys are in the host's store" 2 \
+	"$(dbq "SELECT count(*) FROM keys WHERE origin = 'central'")"
+# the agent following changes, reporting a use, then SIGTERM
+"${VG[@]}" "$BIN/apikey-sync" --central "$PG_ADMIN" --db "$DB" --host-group db \
+	--log-stderr 2>"$WORK/vgs.err" &
+spid=$!
+for _ in $(seq 500); do grep -q resynchronised "$WORK/vgs.err" && break; sleep 0.02; done
+vg_ctl 0 "--central delete" --central "$PG_ADMIN" delete $ALICE/vgc --yes
+for _ in $(seq 500); do grep -q "applied changes" "$WORK/vgs.err" && break; sleep 0.02; done
+dbq "UPDATE keys SET use_count = use_count + 1, last_used_at = 1700000000, last_used_ip = '192.0.2.1' WHERE origin = 'central'"
+sleep 2
+kill -TERM "$spid"
+wait "$spid"
+RC=$?
+expect_eq "valgrind: apikey-sync follows, reports and stops cleanly" 0 "$RC"
+if [ "$RC" = 99 ]; then head -30 "$WORK/vgs.err" | sed "s/^/#   /"; fi
+expect_eq "valgrind: the agent's report reached the central store" 1 \
+	"$(psql_admin -c "SELECT count(*) FROM apikey.usage WHERE host = 'postgres'")"

@@ -75,10 +75,10 @@ CREATE TABLE apikey.usage (
   received_at   timestamptz NOT NULL,
   uses          bigint      NOT NULL CHECK (uses BETWEEN 0 AND 1000000000),
   last_used_at  bigint      CHECK (last_used_at > 0),
-  last_used_ip  text        CHECK (length(last_used_ip) <= 64),
+  last_used_ip  text        CHECK (length(last_used_ip) <= 255),
   denied_at     bigint      CHECK (denied_at > 0),
-  denied_ip     text        CHECK (length(denied_ip) <= 64),
-  denied_reason text        CHECK (length(denied_reason) <= 256)
+  denied_ip     text        CHECK (length(denied_ip) <= 255),
+  denied_reason text        CHECK (length(denied_reason) <= 255)
 );
 CREATE INDEX usage_by_key ON apikey.usage (key_id, seq);
 
