@@ -151,33 +151,34 @@ static const char *add_rule(const PGresult *r, int row, struct key_record *rec)
 	return NULL;
 }
 
+/* A name of a list (count entries of width bytes, at most max), valid
+ * by valid(); the damage, or NULL. */
+static const char *add_name(const PGresult *r, int row, char *names,
+			    size_t *count, size_t max, size_t width,
+			    bool (*valid)(const char *), const char *what)
+{
+	char *name = names + *count * width;
+
+	if (*count == max || !text_col(r, row, 1, false, name, width) ||
+	    !valid(name))
+		return what;
+	(*count)++;
+	return NULL;
+}
+
 static const char *add_service(const PGresult *r, int row,
 			       struct key_record *rec)
 {
-	char *service;
-
-	if (rec->service_count == SERVICES_MAX)
-		return "too many services";
-	service = rec->services[rec->service_count];
-	if (!text_col(r, row, 1, false, service, sizeof rec->services[0]) ||
-	    !service_name_valid(service))
-		return "bad service";
-	rec->service_count++;
-	return NULL;
+	return add_name(r, row, rec->services[0], &rec->service_count,
+			SERVICES_MAX, sizeof rec->services[0],
+			service_name_valid, "bad service scope");
 }
 
 static const char *add_group(const PGresult *r, int row, struct key_record *rec)
 {
-	char *group;
-
-	if (rec->host_group_count == HOST_GROUPS_MAX)
-		return "too many host groups";
-	group = rec->host_groups[rec->host_group_count];
-	if (!text_col(r, row, 1, false, group, sizeof rec->host_groups[0]) ||
-	    !host_group_valid(group))
-		return "bad host group";
-	rec->host_group_count++;
-	return NULL;
+	return add_name(r, row, rec->host_groups[0], &rec->host_group_count,
+			HOST_GROUPS_MAX, sizeof rec->host_groups[0],
+			host_group_valid, "bad host groups");
 }
 
 typedef const char *(*add_fn)(const PGresult *r, int row,

@@ -177,12 +177,16 @@ bool answer_decode(const char *buf, size_t len, int *status,
 	return response_decode(buf + 1, len - 1, resp);
 }
 
-bool service_name_valid(const char *name)
+bool plain_name_valid(const char *name, size_t max)
 {
 	static const char allowed[] = "abcdefghijklmnopqrstuvwxyz"
 				      "0123456789._-";
 	size_t len = strlen(name);
 
-	return len > 0 && len <= REQ_SERVICE_MAX &&
-	       name[strspn(name, allowed)] == '\0';
+	return len > 0 && len <= max && name[strspn(name, allowed)] == '\0';
+}
+
+bool service_name_valid(const char *name)
+{
+	return plain_name_valid(name, REQ_SERVICE_MAX);
 }

@@ -76,6 +76,9 @@ struct response {
  * a name with capitals could never match a login. */
 bool service_name_valid(const char *name);
 
+/* 1..max of [a-z0-9._-]: a PAM service name, a host group's name. */
+bool plain_name_valid(const char *name, size_t max);
+
 /* Serialises req into buf; returns the length, or 0 if a field is too long
  * or holds a control byte. */
 size_t request_encode(const struct request *req, char *buf, size_t buflen);

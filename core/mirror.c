@@ -6,22 +6,6 @@
 
 #include "store_sql.h"
 
-/* The columns the central store decides, bound from rec: ?1 to ?10. */
-static void bind_central(sqlite3_stmt *stmt, const struct key_record *rec,
-			 const unsigned char hash[KEY_HASH_LEN])
-{
-	sqlite3_bind_text(stmt, 1, rec->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 2, rec->user, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 3, rec->uid);
-	sqlite3_bind_text(stmt, 4, rec->name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 5, rec->description, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(stmt, 6, hash, KEY_HASH_LEN, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 7, (sqlite3_int64)rec->created_at);
-	store_bind_time(stmt, 8, rec->expires_at);
-	store_bind_text(stmt, 9, rec->rotated_to);
-	store_bind_text(stmt, 10, rec->rotated_from);
-}
-
 /* Runs a prepared statement with ?1 = text; rows changed or -1. */
 static int change_text(struct store *s, const char *sql, const char *text,
 		       const char *what, enum store_result *result)
@@ -44,8 +28,7 @@ static int upsert(struct store *s, const struct key_record *rec,
 		  enum store_result *result)
 {
 	sqlite3_stmt *stmt = store_prepare(
-	    s, "INSERT INTO keys (id, user, uid, name, description, hash, "
-	       "created_at, expires_at, rotated_to, rotated_from, origin) "
+	    s, "INSERT INTO keys (" STORE_KEY_INSERT_COLUMNS ", origin) "
 	       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'central') "
 	       "ON CONFLICT (id) DO UPDATE SET user = excluded.user, "
 	       "uid = excluded.uid, name = excluded.name, "
@@ -59,7 +42,7 @@ static int upsert(struct store *s, const struct key_record *rec,
 
 	*result = STORE_ERROR;
 	if (stmt != NULL) {
-		bind_central(stmt, rec, hash);
+		store_bind_key(stmt, rec, hash);
 		changed = store_run_change(s, stmt, "mirroring key", result);
 	}
 	store_done(s, stmt);
@@ -265,34 +248,6 @@ enum store_result mirror_reported(struct store *s, const struct mirror_usage *u)
 	return result;
 }
 
-enum store_result view_put(struct store *s, const struct key_record *rec,
-			   const unsigned char hash[KEY_HASH_LEN])
-{
-	sqlite3_stmt *stmt = store_prepare(
-	    s, "INSERT INTO keys (id, user, uid, name, description, hash, "
-	       "created_at, expires_at, rotated_to, rotated_from, "
-	       "last_used_at, last_used_ip, use_count, last_denied_at, "
-	       "last_denied_ip, last_denied_reason, last_used_host) "
-	       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
-	       "?13, ?14, ?15, ?16, ?17)");
-	enum store_result result = STORE_ERROR;
-
-	if (stmt == NULL)
-		return STORE_ERROR;
-	bind_central(stmt, rec, hash);
-	store_bind_time(stmt, 11, rec->last_used_at);
-	store_bind_text(stmt, 12, rec->last_used_ip);
-	sqlite3_bind_int64(stmt, 13, rec->use_count);
-	store_bind_time(stmt, 14, rec->last_denied_at);
-	store_bind_text(stmt, 15, rec->last_denied_ip);
-	store_bind_text(stmt, 16, rec->last_denied_reason);
-	store_bind_text(stmt, 17, rec->last_used_host);
-	if (store_run_change(s, stmt, "loading key", &result) >= 0)
-		result = store_write_lists(s, rec, false);
-	store_done(s, stmt);
-	return result;
-}
-
 enum store_result view_set_usage(struct store *s, const struct key_record *rec)
 {
 	sqlite3_stmt *stmt = store_prepare(
@@ -316,11 +271,9 @@ enum store_result view_set_usage(struct store *s, const struct key_record *rec)
 	return result;
 }
 
-/* The tables a view compares, and the columns that are the central
- * store's (never the tracking columns, which are the hosts'). */
-#define KEY_CENTRAL_COLUMNS                                                    \
-	"id, user, uid, name, description, hash, created_at, expires_at, "     \
-	"rotated_to, rotated_from"
+/* A view compares the columns that are the central store's, never the
+ * tracking columns (the hosts'). */
+#define KEY_CENTRAL_COLUMNS STORE_KEY_INSERT_COLUMNS
 
 enum store_result view_keep_base(struct store *s)
 {

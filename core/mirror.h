@@ -74,13 +74,8 @@ enum store_result mirror_reported(struct store *s,
 
 /* ---- apikeyctl's view of the central store --------------------------- */
 
-/* Puts a key as the central store holds it, with the usage the hosts
- * reported (rec's tracking fields and last_used_host), into a store in
- * memory. */
-enum store_result view_put(struct store *s, const struct key_record *rec,
-			   const unsigned char hash[KEY_HASH_LEN]);
-
-/* Sets the usage the hosts reported of a key put there (rec's tracking
+/* A key is put into the view with store_insert; this sets the usage the
+ * hosts reported of it (rec's tracking
  * fields and last_used_host). */
 enum store_result view_set_usage(struct store *s, const struct key_record *rec);
 

@@ -115,12 +115,7 @@ bool service_in_scope(const struct key_record *rec, const char *service)
 
 bool host_group_valid(const char *name)
 {
-	static const char allowed[] = "abcdefghijklmnopqrstuvwxyz"
-				      "0123456789._-";
-	size_t len = strlen(name);
-
-	return len > 0 && len <= HOST_GROUP_MAX_LEN &&
-	       name[strspn(name, allowed)] == '\0';
+	return plain_name_valid(name, HOST_GROUP_MAX_LEN);
 }
 
 bool central_copy_stale(const struct key_record *rec, time_t now)

@@ -559,17 +559,9 @@ static enum store_result insert_lists(struct store *s,
 	return result == STORE_OK ? insert_groups(s, rec) : result;
 }
 
-enum store_result store_insert(struct store *s, const struct key_record *rec,
-			       const unsigned char hash[KEY_HASH_LEN])
+void store_bind_key(sqlite3_stmt *stmt, const struct key_record *rec,
+		    const unsigned char hash[KEY_HASH_LEN])
 {
-	sqlite3_stmt *stmt = store_prepare(
-	    s, "INSERT INTO keys (id, user, uid, name, description, hash, "
-	       "created_at, expires_at, rotated_from) "
-	       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
-	enum store_result result = STORE_ERROR;
-
-	if (stmt == NULL)
-		return STORE_ERROR;
 	sqlite3_bind_text(stmt, 1, rec->id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 2, rec->user, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 3, rec->uid);
@@ -578,7 +570,21 @@ enum store_result store_insert(struct store *s, const struct key_record *rec,
 	sqlite3_bind_blob(stmt, 6, hash, KEY_HASH_LEN, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 7, (sqlite3_int64)rec->created_at);
 	store_bind_time(stmt, 8, rec->expires_at);
-	store_bind_text(stmt, 9, rec->rotated_from);
+	store_bind_text(stmt, 9, rec->rotated_to);
+	store_bind_text(stmt, 10, rec->rotated_from);
+}
+
+enum store_result store_insert(struct store *s, const struct key_record *rec,
+			       const unsigned char hash[KEY_HASH_LEN])
+{
+	sqlite3_stmt *stmt = store_prepare(
+	    s, "INSERT INTO keys (" STORE_KEY_INSERT_COLUMNS ") "
+	       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+	enum store_result result = STORE_ERROR;
+
+	if (stmt == NULL)
+		return STORE_ERROR;
+	store_bind_key(stmt, rec, hash);
 	if (store_run_change(s, stmt, "saving key", &result) >= 0)
 		result = insert_lists(s, rec);
 	store_done(s, stmt);

@@ -61,6 +61,14 @@ void store_bind_text(sqlite3_stmt *stmt, int col, const char *text);
 int store_run_change(struct store *s, sqlite3_stmt *stmt, const char *what,
 		     enum store_result *result);
 
+/* The columns a key is written with (store_insert, the mirror), bound by
+ * store_bind_key as ?1 to ?10; the tracking columns are the store's own. */
+#define STORE_KEY_INSERT_COLUMNS                                               \
+	"id, user, uid, name, description, hash, created_at, expires_at, "     \
+	"rotated_to, rotated_from"
+void store_bind_key(sqlite3_stmt *stmt, const struct key_record *rec,
+		    const unsigned char hash[KEY_HASH_LEN]);
+
 /* Writes a key's lists as rec holds them (IP rules, services, host
  * groups), replacing the stored ones when replace is true. */
 enum store_result store_write_lists(struct store *s,

@@ -51,7 +51,7 @@ static bool put_key(const struct key_record *rec,
 			 rec->id, damaged);
 		return false;
 	}
-	if (view_put(s, rec, hash) != STORE_OK) {
+	if (store_insert(s, rec, hash) != STORE_OK) {
 		snprintf(err, errlen, "central store: key %s: %s", rec->id,
 			 store_error(s));
 		return false;
@@ -179,6 +179,19 @@ static bool run(struct push *p, const char *sql, int n,
 	return central_run(p->pg, sql, n, params, p->err, p->errlen);
 }
 
+/* A list of names (count entries of width bytes), a row each. */
+static bool push_names(struct push *p, const char *sql, const char *id,
+		       const char *names, size_t count, size_t width)
+{
+	bool ok = true;
+
+	for (size_t i = 0; ok && i < count; i++) {
+		const char *v[] = {id, names + i * width};
+		ok = run(p, sql, 2, v);
+	}
+	return ok;
+}
+
 static bool push_lists(struct push *p, const struct key_record *rec)
 {
 	const char *del[] = {rec->id};
@@ -201,20 +214,17 @@ static bool push_lists(struct push *p, const struct key_record *rec)
 			 "enabled, position) VALUES ($1, $2, $3, $4, $5)",
 			 5, v);
 	}
-	for (size_t i = 0; ok && i < rec->service_count; i++) {
-		const char *v[] = {rec->id, rec->services[i]};
-		ok = run(p,
-			 "INSERT INTO apikey.key_services (key_id, service) "
-			 "VALUES ($1, $2)",
-			 2, v);
-	}
-	for (size_t i = 0; ok && i < rec->host_group_count; i++) {
-		const char *v[] = {rec->id, rec->host_groups[i]};
-		ok = run(p,
-			 "INSERT INTO apikey.key_host_groups (key_id, "
-			 "host_group) VALUES ($1, $2)",
-			 2, v);
-	}
+	return ok &&
+	       push_names(p,
+			  "INSERT INTO apikey.key_services (key_id, service) "
+			  "VALUES ($1, $2)",
+			  rec->id, rec->services[0], rec->service_count,
+			  sizeof rec->services[0]) &&
+	       push_names(p,
+			  "INSERT INTO apikey.key_host_groups (key_id, "
+			  "host_group) VALUES ($1, $2)",
+			  rec->id, rec->host_groups[0], rec->host_group_count,
+			  sizeof rec->host_groups[0]);
 	return ok;
 }
 
@@ -340,16 +350,13 @@ static bool push_changes(struct push *p)
 	    [VIEW_SERVICE_ADDED] = push_service_added,
 	    [VIEW_SERVICE_REMOVED] = push_service_removed};
 
-	for (int kind = VIEW_KEY_DELETED; kind >= 0; kind--)
-		if (view_changes(p->s, (enum view_change)kind, fns[kind], p) !=
-		    STORE_OK) {
-			if (p->err[0] == '\0')
-				snprintf(p->err, p->errlen, "%s",
-					 store_error(p->s));
-			return false;
-		}
-	for (int kind = VIEW_SERVICE_ADDED; kind < VIEW_CHANGE_KINDS; kind++)
-		if (view_changes(p->s, (enum view_change)kind, fns[kind], p) !=
+	/* deletes first: a name a deleted key held may be taken again */
+	static const enum view_change order[] = {
+	    VIEW_KEY_DELETED, VIEW_KEY_CHANGED, VIEW_SERVICE_ADDED,
+	    VIEW_SERVICE_REMOVED};
+
+	for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
+		if (view_changes(p->s, order[i], fns[order[i]], p) !=
 		    STORE_OK) {
 			if (p->err[0] == '\0')
 				snprintf(p->err, p->errlen, "%s",

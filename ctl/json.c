@@ -66,6 +66,18 @@ static void json_rules(FILE *out, const struct key_record *rec,
 	fputc(']', out);
 }
 
+/* An array of names (count entries of width bytes). */
+static void json_names(FILE *out, const char *names, size_t count, size_t width)
+{
+	fputc('[', out);
+	for (size_t i = 0; i < count; i++) {
+		if (i > 0)
+			fputc(',', out);
+		json_string(out, names + i * width);
+	}
+	fputc(']', out);
+}
+
 static void json_field(FILE *out, const char *name)
 {
 	fprintf(out, ",\"%s\":", name);
@@ -106,23 +118,13 @@ void print_key_json(FILE *out, const struct key_record *rec, const char *key)
 	json_field(out, "deny");
 	json_rules(out, rec, LIST_DENY);
 	json_field(out, "services");
-	fputc('[', out);
-	for (size_t i = 0; i < rec->service_count; i++) {
-		if (i > 0)
-			fputc(',', out);
-		json_string(out, rec->services[i]);
-	}
-	fputc(']', out);
+	json_names(out, rec->services[0], rec->service_count,
+		   sizeof rec->services[0]);
 	json_field(out, "origin");
 	json_string(out, rec->central ? "central" : "local");
 	json_field(out, "host_groups");
-	fputc('[', out);
-	for (size_t i = 0; i < rec->host_group_count; i++) {
-		if (i > 0)
-			fputc(',', out);
-		json_string(out, rec->host_groups[i]);
-	}
-	fputc(']', out);
+	json_names(out, rec->host_groups[0], rec->host_group_count,
+		   sizeof rec->host_groups[0]);
 	json_field(out, "last_used_host");
 	json_string_or_null(out, rec->last_used_host);
 	if (key != NULL) {
