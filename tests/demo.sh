@@ -19,6 +19,8 @@ sandbox_sshd "$KEY_OR_PASSWORD $MOD" \
 	"auth required pam_unix.so" \
 	"account required pam_unix.so" "account required $MOD" \
 	"session required pam_unix.so" >/dev/null || exit 1
+sandbox_postgres >/dev/null || exit 1
+mkdir -m 0700 "$WORK/web2"
 export PATH="$BIN:$PATH"
 STEPS=0 GOOD=0
 
@@ -160,11 +162,41 @@ DAEMON_PID=""
 syslog_text | grep -q "apikeyd\[[0-9]*\]: uid [0-9]* (group apikey-verify) checked a key"
 step "apikeyd answered those requests (its log says so)" $?
 
+say "12. Many hosts: one central PostgreSQL store, an agent (apikey-sync) on each host mirroring its keys; here two hosts: web1 (this sshd's store) and web2 (a store of its own)"
+run "apikeyctl --central '$PG_ADMIN' init"
+run "psql -q '$PG_ADMIN' -c 'CREATE ROLE web1 LOGIN IN ROLE apikey_agent' -c 'CREATE ROLE web2 LOGIN IN ROLE apikey_agent'"
+run "apikeyctl --db $WORK/web2/keys.db init"
+run "apikey-sync --central 'host=$PG_DIR dbname=postgres user=web1' --host-group web & SYNC1=\$!"
+run "apikey-sync --central 'host=$PG_DIR dbname=postgres user=web2' --db $WORK/web2/keys.db --host-group web & SYNC2=\$!"
+AGENT_PIDS="$SYNC1 $SYNC2" # stopped at exit, should a step below fail
+run "FLEET=\$(apikeyctl --central '$PG_ADMIN' create $USER_NAME --name fleet-deploy --host-group web --allow 127.0.0.2 --quiet)"
+run "until apikeyctl --db $WORK/web2/keys.db list | grep -q fleet-deploy; do sleep 0.1; done"
+run "APIKEY=\$FLEET ssh -F $CONF -b 127.0.0.2 $USER_NAME@127.0.0.1 'echo web1 let me in with a central key' </dev/null"
+step "the central key logs in over SSH on web1" $RAN
+run "apikeyctl --db $WORK/web2/keys.db verify $USER_NAME --rhost 127.0.0.2 <<<\"\$FLEET\""
+step "and is accepted on web2" $RAN
+run "sleep 2; apikeyctl --central '$PG_ADMIN' list $USER_NAME"
+grep fleet-deploy "$WORK/out" | grep -q "127.0.0.2 on web1"
+step "the central list shows the last login and the host it was on" $?
+run "apikeyctl delete $USER_NAME/fleet-deploy --yes"
+grep -q "mirrored from the central store" "$WORK/out"
+step "a host cannot delete a central key: it names the central store" $?
+run "apikeyctl --central '$PG_ADMIN' delete $USER_NAME/fleet-deploy --yes"
+run "sleep 0.2; APIKEY=\$FLEET ssh -F $CONF -b 127.0.0.2 $USER_NAME@127.0.0.1 'echo should not get here' </dev/null"
+[ $RAN != 0 ] && ! grep -q "should not get here" "$WORK/out"
+step "deleted centrally, it is refused on web1" $?
+run "apikeyctl --db $WORK/web2/keys.db verify $USER_NAME --rhost 127.0.0.2 <<<\"\$FLEET\""
+[ $RAN != 0 ]
+step "and on web2" $?
+run "kill \$SYNC1 \$SYNC2"
+wait "$SYNC1" "$SYNC2" 2>/dev/null
+AGENT_PIDS=""
+
 say "What the module logged to authpriv (this sandbox's log), keys never included:"
 syslog_text >/dev/null # every line so far is in the log file
 run "grep -o -e 'pam_apikey(sshd:auth): .*' -e 'apikey-helper.*uid.*checked a key.*' -e 'apikeyd.*uid.*checked a key.*' $SYSLOG"
 syslog_text >"$WORK/log"
-! grep -q "$KEY\|$NEW\|$OLD\|$API\|$API2\|$OTHER" "$WORK/log"
+! grep -q "$KEY\|$NEW\|$OLD\|$API\|$API2\|$OTHER\|$FLEET" "$WORK/log"
 step "no key string in the log" $?
 
 echo
