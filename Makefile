@@ -214,7 +214,7 @@ check: deps
 
 # the suites that load our code into our own processes, rebuilt with ASan
 # and UBSan (sshd and pamtester cannot load a sanitized module)
-SANITIZE_SUITES := unit cli.sh crash.sh pam.sh pam.sh+apikeyd daemon.sh \
+SANITIZE_SUITES := unit cli.sh crash.sh pam.sh pam.sh+apikeyd daemon.sh central.sh \
                    fuzz_replay.sh
 check-sanitize: deps
 	$(MAKE) B=build-sanitize SANITIZE=1 all \
@@ -242,8 +242,12 @@ clean:
 # world-writable; the store and pepper are made by `apikeyctl init`, never
 # installed, and uninstall keeps them.  apikeyd's socket and service are
 # installed, not enabled (`systemctl enable --now apikeyd.socket`; the .deb
-# does it); UNIT_PATHS writes this install's paths over their defaults.
+# does it), and so is apikey-sync's service (enabled by no package: it
+# needs central.conf first); UNIT_PATHS writes this install's paths over
+# their defaults.
 UNIT_PATHS = -e 's|^ExecStart=/usr/sbin/apikeyd|ExecStart=$(SBINDIR)/apikeyd|' \
+             -e 's|^ExecStart=/usr/sbin/apikey-sync|ExecStart=$(SBINDIR)/apikey-sync|' \
+             -e 's|^ConditionPathExists=/etc/pam_apikey/central.conf$$|ConditionPathExists=$(CENTRAL_CONF_PATH)|' \
              -e 's|^ReadWritePaths=-/var/lib/pam_apikey$$|ReadWritePaths=-$(patsubst %/,%,$(dir $(DB_PATH)))|' \
              -e 's|^ListenStream=/run/pam_apikey/apikeyd.sock$$|ListenStream=$(DAEMON_SOCKET)|'
 install: all
@@ -253,6 +257,7 @@ install: all
 	install -m 4755 $(INSTALL_OWNER) $(B)/apikey-helper $(DESTDIR)$(HELPER_PATH)
 	install -m 0755 $(INSTALL_OWNER) $(B)/apikeyd $(DESTDIR)$(SBINDIR)/apikeyd
 	install -m 0755 $(INSTALL_OWNER) $(B)/apikeyctl $(DESTDIR)$(SBINDIR)/apikeyctl
+	install -m 0755 $(INSTALL_OWNER) $(B)/apikey-sync $(DESTDIR)$(SBINDIR)/apikey-sync
 	install -m 0755 $(INSTALL_OWNER) $(B)/apikey-askpass $(DESTDIR)$(BINDIR)/apikey-askpass
 	install -m 0644 $(INSTALL_OWNER) $(B)/pam_apikey.so $(DESTDIR)$(PAMDIR)/pam_apikey.so
 	install -m 0644 $(INSTALL_OWNER) $(filter %.1,$(MANPAGES)) $(DESTDIR)$(MANDIR)/man1/
@@ -263,23 +268,26 @@ install: all
 	@# apikeyd's socket and sandboxed service, with this install's paths
 	sed $(UNIT_PATHS) daemon/apikeyd.socket > $(B)/apikeyd.socket
 	sed $(UNIT_PATHS) daemon/apikeyd.service > $(B)/apikeyd.service
+	@# the agent's sandboxed service, likewise
+	sed $(UNIT_PATHS) sync/apikey-sync.service > $(B)/apikey-sync.service
 	install -d -m 0755 $(DESTDIR)$(UNITDIR)
 	install -m 0644 $(INSTALL_OWNER) $(B)/apikey-audit.service \
 	  ctl/apikey-audit.timer $(B)/apikeyd.socket $(B)/apikeyd.service \
-	  $(DESTDIR)$(UNITDIR)/
+	  $(B)/apikey-sync.service $(DESTDIR)$(UNITDIR)/
 	@# the verifier group, as the packages make it (not into a DESTDIR)
 	[ -n "$(DESTDIR)" ] || getent group $(VERIFY_GROUP) >/dev/null || \
 	  groupadd --system $(VERIFY_GROUP)
 
 uninstall:
 	rm -f $(DESTDIR)$(HELPER_PATH) $(DESTDIR)$(SBINDIR)/apikeyctl \
-	  $(DESTDIR)$(SBINDIR)/apikeyd \
+	  $(DESTDIR)$(SBINDIR)/apikeyd $(DESTDIR)$(SBINDIR)/apikey-sync \
 	  $(DESTDIR)$(BINDIR)/apikey-askpass $(DESTDIR)$(PAMDIR)/pam_apikey.so \
 	  $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(filter %.1,$(MANPAGES)))) \
 	  $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(filter %.8,$(MANPAGES)))) \
 	  $(DESTDIR)$(UNITDIR)/apikey-audit.service \
 	  $(DESTDIR)$(UNITDIR)/apikey-audit.timer \
-	  $(DESTDIR)$(UNITDIR)/apikeyd.socket $(DESTDIR)$(UNITDIR)/apikeyd.service
+	  $(DESTDIR)$(UNITDIR)/apikeyd.socket $(DESTDIR)$(UNITDIR)/apikeyd.service \
+	  $(DESTDIR)$(UNITDIR)/apikey-sync.service
 
 include mk/fuzz.mk mk/package.mk mk/bench.mk
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

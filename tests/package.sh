@@ -13,6 +13,11 @@
 # runs here), and the installed daemon serving the installed module.  Last,
 # the .debs in a throw-away root booted by systemd-nspawn: apikeyd started
 # by its socket, sandboxed, serving logins, writing rows and logging.
+# apikey-sync: the binary, its man page and its unit in both packages, the
+# unit neither enabled nor started by the .deb, verified and rated as
+# apikeyd's; booted, started only once central.conf is written, then in its
+# sandbox logging that it cannot connect, and mirroring the keys of a
+# private PostgreSQL in the booted root (by TCP and by its socket).
 # Nothing on the host changes: no package, no account (pakpkg_*), no PAM.
 . "$(dirname "$0")/lib.sh"
 
@@ -30,6 +35,13 @@ PAM_LOG=pam_apikey
 # (its socket, /dev/log), no RootDirectory= and ProtectClock's rtc read
 # rule (0.1 each).  Tenths, as --threshold= takes them.
 EXPOSURE_MAX=20
+# ... and apikey-sync.service, also at most 2.0 (the "OK" band).  It scores
+# 1.4 (systemd 252): the network it needs (no PrivateNetwork=, 0.5; no
+# IPAddressDeny=, 0.2: the central store's address is the site's; AF_INET
+# and AF_INET6, 0.3), root (0.4; the store, the pepper and central.conf are
+# root's 0600 files), AF_UNIX (PostgreSQL's socket, /dev/log), no
+# RootDirectory= and ProtectClock's rtc read rule (0.1 each).
+SYNC_EXPOSURE_MAX=20
 
 mode_of() { stat -c '%a %U %G' "$1" 2>&1; }
 
@@ -119,10 +131,13 @@ if [ "${1-}" = --in-namespace ]; then
 	expect_eq "installed module is root 0644 in $PAMDIR_DEB" "644 root root" "$(mode_of "$R$PAMDIR_DEB/pam_apikey.so")"
 	expect_eq "installed apikey-askpass is root 0755" "755 root root" "$(mode_of "$R/usr/bin/apikey-askpass")"
 	expect_eq "installed apikeyd is root 0755 (not setuid)" "755 root root" "$(mode_of "$R/usr/sbin/apikeyd")"
+	expect_eq "installed apikey-sync is root 0755 (not setuid)" "755 root root" "$(mode_of "$R/usr/sbin/apikey-sync")"
 	check "apikeyd.socket is enabled on installation" \
 		test -L "$R/etc/systemd/system/sockets.target.wants/apikeyd.socket"
 	expect_eq "apikeyd.service is not enabled (its socket starts it)" "" \
 		"$(find "$R/etc/systemd/system" -name apikeyd.service 2>&1)"
+	expect_eq "apikey-sync.service is not enabled on installation (it needs central.conf)" "" \
+		"$(find "$R/etc/systemd/system" -name apikey-sync.service 2>&1)"
 	writable=$(in_root dpkg -L $DEB_PKG $DEB_CLIENT | while read -r f; do
 		[ -L "$R$f" ] || [ ! -e "$R$f" ] || find "$R$f" -maxdepth 0 -perm /022 -print; done)
 	expect_eq "no installed file or directory is group/world-writable" "" "$writable"
@@ -134,7 +149,7 @@ if [ "${1-}" = --in-namespace ]; then
 	check "the pam-auth-update profile is installed" test -f "$R/usr/share/pam-configs/apikey"
 	refute "the profile is not enabled on installation" grep -q pam_apikey "$R/etc/pam.d/common-auth" "$R/etc/pam.d/common-account"
 	expect_eq "man finds the installed pam_apikey(8)" "/usr/share/man/man8/pam_apikey.8.gz" "$(in_root man -w 8 pam_apikey 2>&1)"
-	for page in "8 pam_apikey" "8 apikeyctl" "8 apikey-helper" "8 apikeyd" "1 apikey-askpass"; do
+	for page in "8 pam_apikey" "8 apikeyctl" "8 apikey-helper" "8 apikeyd" "8 apikey-sync" "1 apikey-askpass"; do
 		run_cmd in_root man --warnings -E UTF-8 -Tutf8 -Z $page
 		expect_eq "installed man page $page renders without warnings" "0:" "$RC:$ERR"
 	done
@@ -199,6 +214,22 @@ if [ "${1-}" = --in-namespace ]; then
 		"0 yes" "$RC $([ -n "$exposure" ] && echo yes)"
 	# what is left exposed, for the log
 	grep '✗' <<<"$OUT" | sed 's/  */ /g; s/^/#   /'
+
+	# --- apikey-sync's unit as installed: verified, and its sandbox rated
+	expect_eq "the installed apikey-sync.service waits for central.conf and runs /usr/sbin/apikey-sync, Type=simple" \
+		"ConditionPathExists=/etc/pam_apikey/central.conf Type=simple ExecStart=/usr/sbin/apikey-sync" \
+		"$(grep -h -e ^ConditionPathExists= -e ^ExecStart= -e ^Type= "$R$U/apikey-sync.service" | tr '\n' ' ' | sed 's/ $//')"
+	run_cmd in_root systemd-analyze verify $U/apikey-sync.service
+	expect_eq "systemd-analyze verify accepts apikey-sync.service" "0:" "$RC:$ERR"
+	run_cmd in_root systemd-analyze security --offline=true --threshold=$SYNC_EXPOSURE_MAX --no-pager $U/apikey-sync.service
+	exposure=$(sed -n 's/.*Overall exposure level for apikey-sync.service: \([0-9.]*\) \([A-Z]*\).*/\1 \2/p' <<<"$OUT$ERR")
+	expect_eq "systemd-analyze security: apikey-sync.service's exposure ($exposure) is at most $((SYNC_EXPOSURE_MAX / 10)).$((SYNC_EXPOSURE_MAX % 10))" \
+		"0 yes" "$RC $([ -n "$exposure" ] && echo yes)"
+	grep '✗' <<<"$OUT" | sed 's/  */ /g; s/^/#   /'
+	# without a central.conf the installed agent says so and exits
+	run_cmd in_root apikey-sync --once
+	expect_eq "the installed apikey-sync without central.conf exits 1 naming the file" \
+		"1 yes" "$RC $(grep -q '/etc/pam_apikey/central.conf' <<<"$ERR" && echo yes)"
 
 	# --- the weekly audit: units installed, the timer enabled, the
 	# service's command runs as written (no systemd runs here)
@@ -276,7 +307,9 @@ fi
 # the .debs installed, booted by systemd-nspawn (basic.target, private
 # network), runs inside its own mount namespace: socket activation,
 # READY=1 (Type=notify), and a sandbox in which apikeyd still reads the
-# store, writes tracking rows and logs to syslog
+# store, writes tracking rows and logs to syslog.  Then apikey-sync's
+# service: skipped without central.conf, and with it, sandboxed, mirroring
+# a private PostgreSQL's keys into the store
 # ---------------------------------------------------------------------
 if [ "${1-}" = --boot ]; then
 	WORK=$2
@@ -396,6 +429,111 @@ if [ "${1-}" = --boot ]; then
 	run_cmd in_ct $P/pam-test $P/pam.d pakpkg $TUSER --rhost 192.0.2.7 <<<"$key"
 	expect_contains "booted: without the socket the key logs in through the helper" "auth=PAM_SUCCESS" "$OUT"
 
+	# --- apikey-sync: installed but neither enabled nor started; started
+	# once central.conf is written, it runs in its sandbox, says it cannot
+	# connect while the central store is down, then mirrors the keys of a
+	# private PostgreSQL 15 in this root (by TCP, then by its socket)
+	expect_eq "booted: apikey-sync.service is installed, not enabled, inactive" "disabled inactive" \
+		"$(in_ct systemctl is-enabled apikey-sync.service) $(active apikey-sync.service)"
+	in_ct systemctl start apikey-sync.service
+	expect_eq "booted: without central.conf a start of apikey-sync.service is skipped (ConditionPathExists=)" \
+		"inactive no" "$(active apikey-sync.service) $(in_ct systemctl show -p ConditionResult --value apikey-sync.service)"
+	PG_PORT=55432
+	PG_SOCK=/run/pakpg
+	set_conninfo() {
+		in_ct sh -c 'umask 077; printf "conninfo = %s\nmax_stale = 1h\n" "$1" >/etc/pam_apikey/central.conf' sh "$1"
+	}
+	set_conninfo "host=127.0.0.1 port=$PG_PORT dbname=postgres user=postgres"
+	in_ct systemctl start apikey-sync.service
+	journal=
+	for _ in $(seq 100); do
+		journal=$(in_ct journalctl --no-pager -o cat -t apikey-sync)
+		grep -q 'cannot connect' <<<"$journal" && break
+		sleep 0.1
+	done
+	expect_eq "booted: with central.conf apikey-sync.service starts (condition met) and keeps running" "active yes" \
+		"$(active apikey-sync.service) $(in_ct systemctl show -p ConditionResult --value apikey-sync.service)"
+	expect_contains "booted: apikey-sync logs to the journal that it cannot connect yet" \
+		"central store: cannot connect: connection to server at \"127.0.0.1\", port $PG_PORT failed" "$journal"
+	pid=$(in_ct systemctl show -p MainPID --value apikey-sync.service)
+	expect_eq "booted: apikey-sync runs as root without a capability (CapEff, CapBnd), no new privileges" \
+		"0 0000000000000000 0000000000000000 1" \
+		"$(in_ct awk '$1 == "Uid:" {u = $2} $1 == "CapEff:" {e = $2} $1 == "CapBnd:" {b = $2} $1 == "NoNewPrivs:" {n = $2} END {print u, e, b, n}' /proc/$pid/status)"
+	run_cmd in_ct systemd-analyze security --threshold=$SYNC_EXPOSURE_MAX --no-pager apikey-sync.service
+	expect_eq "booted: systemd-analyze security rates the loaded apikey-sync.service at most $((SYNC_EXPOSURE_MAX / 10)).$((SYNC_EXPOSURE_MAX % 10)) ($(sed -n 's/.*Overall exposure level for apikey-sync.service: \([0-9.]* [A-Z]*\).*/\1/p' <<<"$OUT"))" 0 "$RC"
+	expect_eq "booted: apikey-sync.service restarts on failure after 10 s" "on-failure 10s" \
+		"$(in_ct systemctl show -p Restart --value apikey-sync.service) $(in_ct systemctl show -p RestartUSec --value apikey-sync.service)"
+
+	# the central store: a private PostgreSQL on 127.0.0.1 and a socket
+	# directory others may enter (the agent is root without
+	# CAP_DAC_OVERRIDE), trust authentication, run by this root's systemd
+	PGB=/usr/lib/postgresql/15/bin
+	in_ct install -d -o postgres -g postgres -m 0700 /var/lib/pakpg
+	in_ct install -d -o postgres -g postgres -m 0755 $PG_SOCK
+	run_cmd in_ct runuser -u postgres -- $PGB/initdb -D /var/lib/pakpg/data -A trust -U postgres
+	[ "$RC" = 0 ] || printf '%s\n' "$OUT" "$ERR" | tail -5 | sed 's/^/#   /'
+	in_ct systemd-run -q --unit=pakpg -p User=postgres $PGB/postgres -D /var/lib/pakpg/data \
+		-k $PG_SOCK -h 127.0.0.1 -p $PG_PORT
+	for _ in $(seq 100); do
+		in_ct $PGB/pg_isready -q -h $PG_SOCK -p $PG_PORT && break
+		sleep 0.1
+	done
+	CENTRAL="host=$PG_SOCK port=$PG_PORT dbname=postgres user=postgres"
+	run_cmd in_ct apikeyctl --central "$CENTRAL" init
+	expect_eq "booted: a private PostgreSQL runs, apikeyctl --central init makes the central store" 0 "$RC"
+	[ "$RC" = 0 ] || printf '%s\n' "$OUT" "$ERR" | sed 's/^/#   /'
+	# central_login KEY: the milliseconds (at most 30 s) until KEY logs in
+	# through the installed module, or "timeout"
+	central_login() {
+		start=$(date +%s%N)
+		for _ in $(seq 300); do
+			out=$(in_ct $P/pam-test $P/pam.d pakpkg $TUSER --rhost 192.0.2.7 <<<"$1")
+			grep -q auth=PAM_SUCCESS <<<"$out" && { echo "$((($(date +%s%N) - start) / 1000000)) ms"; return 0; }
+			sleep 0.1
+		done
+		echo timeout
+		return 1
+	}
+	ckey=$(in_ct apikeyctl --central "$CENTRAL" create $TUSER --name central-tcp --never-expire --quiet)
+	took=$(central_login "$ckey")
+	expect_eq "booted: the agent reconnects by TCP and mirrors a central key, which logs in (in $took)" 0 "$?"
+	expect_eq "booted: ... into the store (ProtectSystem=strict, the store writable), marked central" central \
+		"$(in_ct apikeyctl list --json | jq -r '.[] | select(.name == "central-tcp") | .origin')"
+	expect_contains "booted: apikey-sync logs its resynchronisation to the journal" "resynchronised to revision" \
+		"$(in_ct journalctl --no-pager -o cat -t apikey-sync)"
+	# by the unix socket, after a restart with the new central.conf
+	set_conninfo "$CENTRAL"
+	in_ct systemctl restart apikey-sync.service
+	ckey=$(in_ct apikeyctl --central "$CENTRAL" create $TUSER --name central-unix --never-expire --quiet)
+	took=$(central_login "$ckey")
+	expect_eq "booted: restarted, the agent mirrors by PostgreSQL's unix socket too (in $took)" 0 "$?"
+	in_ct systemctl stop apikey-sync.service
+	expect_eq "booted: apikey-sync.service stops cleanly (SIGTERM), never restarted" "inactive 0" \
+		"$(active apikey-sync.service) $(in_ct systemctl show -p NRestarts --value apikey-sync.service)"
+	for _ in $(seq 50); do
+		last=$(in_ct journalctl --no-pager -o cat -t apikey-sync | tail -1)
+		[ "$last" = stopping ] && break
+		sleep 0.1
+	done
+	expect_eq "booted: ... saying so" stopping "$last"
+
+	# the package and an agent the administrator enabled: an upgrade (the
+	# .deb again) keeps it enabled and restarts it, removal stops it (the
+	# prerm), purge forgets that it was enabled
+	in_ct systemctl enable --now apikey-sync.service >/dev/null 2>&1
+	pid=$(in_ct systemctl show -p MainPID --value apikey-sync.service)
+	in_dpkg() { in_ct env DEBIAN_FRONTEND=noninteractive dpkg "$@"; }
+	run_cmd in_dpkg -i $P/$(cd "$R$P" && ls ${DEB_PKG}_*_*.deb)
+	newpid=$(in_ct systemctl show -p MainPID --value apikey-sync.service)
+	expect_eq "booted: an upgrade keeps an enabled apikey-sync enabled, and restarts it" "0 enabled active yes" \
+		"$RC $(in_ct systemctl is-enabled apikey-sync.service) $(active apikey-sync.service) $([ "$newpid" != "$pid" ] && echo yes)"
+	run_cmd in_dpkg -r $DEB_PKG
+	expect_eq "booted: dpkg -r stops the running agent" "0 inactive" "$RC $(active apikey-sync.service)"
+	run_cmd in_dpkg -P $DEB_PKG
+	expect_eq "booted: dpkg -P forgets that apikey-sync.service was enabled" "0:" \
+		"$RC:$(in_ct find /etc/systemd/system -name apikey-sync.service)"
+	in_ct systemctl stop pakpg.service
+
 	in_ct systemctl poweroff >/dev/null 2>&1
 	alive() { kill -0 "$1" 2>/dev/null; }
 	for _ in $(seq 300); do alive $NSPAWN || break; sleep 0.1; done
@@ -431,11 +569,12 @@ expect_eq "make install: helper root 4755 in /usr/sbin" "4755 root root" "$(mode
 expect_eq "make install: apikeyctl 0755 in /usr/sbin" "755 root root" "$(mode_of "$D/usr/sbin/apikeyctl")"
 expect_eq "make install: apikey-askpass 0755 in /usr/bin" "755 root root" "$(mode_of "$D/usr/bin/apikey-askpass")"
 expect_eq "make install: apikeyd 0755 in /usr/sbin" "755 root root" "$(mode_of "$D/usr/sbin/apikeyd")"
+expect_eq "make install: apikey-sync 0755 in /usr/sbin" "755 root root" "$(mode_of "$D/usr/sbin/apikey-sync")"
 expect_eq "make install: module 0644 in pkg-config's PAM directory" "644 root root" "$(mode_of "$D$PAMDIR_MK/pam_apikey.so")"
-for m in man8/pam_apikey.8 man8/apikeyctl.8 man8/apikey-helper.8 man8/apikeyd.8 man1/apikey-askpass.1; do
+for m in man8/pam_apikey.8 man8/apikeyctl.8 man8/apikey-helper.8 man8/apikeyd.8 man8/apikey-sync.8 man1/apikey-askpass.1; do
 	expect_eq "make install: $m 0644" "644 root root" "$(mode_of "$D/usr/share/man/$m")"
 done
-for u in apikeyd.socket apikeyd.service; do
+for u in apikeyd.socket apikeyd.service apikey-sync.service; do
 	expect_eq "make install: $u 0644" "644 root root" "$(mode_of "$D/usr/lib/systemd/system/$u")"
 done
 expect_eq "make install: apikeyd.service runs the installed apikeyd, the store writable" \
@@ -443,16 +582,24 @@ expect_eq "make install: apikeyd.service runs the installed apikeyd, the store w
 	"$(grep -h -e ^ExecStart= -e ^ReadWritePaths= "$D/usr/lib/systemd/system/apikeyd.service" | tr '\n' ' ' | sed 's/ $//')"
 expect_eq "make install: apikeyd.socket listens on the module's socket" "ListenStream=/run/pam_apikey/apikeyd.sock" \
 	"$(grep ^ListenStream= "$D/usr/lib/systemd/system/apikeyd.socket")"
+sync_unit_paths() { grep -h -e ^ConditionPathExists= -e ^ExecStart= -e ^ReadWritePaths= "$1" 2>&1 | tr '\n' ' ' | sed 's/ $//'; }
+expect_eq "make install: apikey-sync.service waits for central.conf, runs the installed apikey-sync, the store writable" \
+	"ConditionPathExists=/etc/pam_apikey/central.conf ExecStart=/usr/sbin/apikey-sync ReadWritePaths=-/var/lib/pam_apikey" \
+	"$(sync_unit_paths "$D/usr/lib/systemd/system/apikey-sync.service")"
 expect_eq "make install: the audit service runs the installed apikeyctl" "ExecStart=/usr/sbin/apikeyctl audit" \
 	"$(grep ^ExecStart= "$D/usr/lib/systemd/system/apikey-audit.service")"
 check "make install: the audit timer" test -f "$D/usr/lib/systemd/system/apikey-audit.timer"
 expect_eq "make install: nothing group/world-writable" "" "$(find "$D" -perm /022 ! -type l)"
 expect_eq "make install: no store or pepper is installed" "" "$(find "$D" -path '*pam_apikey/*' -o -name 'keys.db*' -o -name pepper)"
-run_cmd make -s -C "$TOP" B="$B" install DESTDIR="$WORK/destdir2" PREFIX=/opt/pak PAMDIR=/opt/pak/security
+run_cmd make -s -C "$TOP" B="$B" install DESTDIR="$WORK/destdir2" PREFIX=/opt/pak PAMDIR=/opt/pak/security \
+	SYSCONFDIR=/opt/pak/etc LOCALSTATEDIR=/opt/pak/var
 expect_eq "make install: with PREFIX the audit service runs that apikeyctl" "ExecStart=/opt/pak/sbin/apikeyctl audit" \
 	"$(grep ^ExecStart= "$WORK/destdir2/opt/pak/lib/systemd/system/apikey-audit.service" 2>&1)"
 expect_eq "make install: with PREFIX apikeyd.service runs that apikeyd" "ExecStart=/opt/pak/sbin/apikeyd" \
 	"$(grep ^ExecStart= "$WORK/destdir2/opt/pak/lib/systemd/system/apikeyd.service" 2>&1)"
+expect_eq "make install: with PREFIX, SYSCONFDIR and LOCALSTATEDIR apikey-sync.service names those paths" \
+	"ConditionPathExists=/opt/pak/etc/pam_apikey/central.conf ExecStart=/opt/pak/sbin/apikey-sync ReadWritePaths=-/opt/pak/var/lib/pam_apikey" \
+	"$(sync_unit_paths "$WORK/destdir2/opt/pak/lib/systemd/system/apikey-sync.service")"
 expect_eq "make install honours PREFIX and PAMDIR" "0 4755 644" \
 	"$RC $(stat -c %a "$WORK/destdir2/opt/pak/sbin/apikey-helper" "$WORK/destdir2/opt/pak/security/pam_apikey.so" 2>&1 | tr '\n' ' ' | sed 's/ $//')"
 run_cmd make -s -C "$TOP" B="$B" uninstall DESTDIR="$D"
@@ -471,11 +618,14 @@ expect_contains "the unit tests ran during the build" "passed, 0 failed" "$OUT"
 listing=$(dpkg-deb -c "$DEBS"/${DEB_PKG}_*_*.deb 2>&1)
 check "the .deb holds the helper setuid root" grep -Eq '^-rwsr-xr-x root/root .* \./usr/sbin/apikey-helper$' <<<"$listing"
 check "the .deb holds the module 0644 in $PAMDIR_DEB" grep -Eq "^-rw-r--r-- root/root .* \\.$PAMDIR_DEB/pam_apikey.so\$" <<<"$listing"
-for m in pam_apikey.8 apikeyctl.8 apikey-helper.8 apikeyd.8; do
+for m in pam_apikey.8 apikeyctl.8 apikey-helper.8 apikeyd.8 apikey-sync.8; do
 	check "the .deb holds $m" grep -q "usr/share/man/man8/$m.gz" <<<"$listing"
 done
 check "the .deb holds apikeyd root 0755, not setuid" grep -Eq '^-rwxr-xr-x root/root .* \./usr/sbin/apikeyd$' <<<"$listing"
-for u in apikeyd.socket apikeyd.service; do
+check "the .deb holds apikey-sync root 0755, not setuid" grep -Eq '^-rwxr-xr-x root/root .* \./usr/sbin/apikey-sync$' <<<"$listing"
+expect_contains "the .deb depends on libpq5 (shlibs: apikey-sync and apikeyctl link libpq)" "libpq5" \
+	"$(dpkg-deb -f "$DEBS"/${DEB_PKG}_*_*.deb Depends 2>&1)"
+for u in apikeyd.socket apikeyd.service apikey-sync.service; do
 	check "the .deb holds $u 0644 root" grep -Eq "^-rw-r--r-- root/root .* \\./lib/systemd/system/$u\$" <<<"$listing"
 done
 # dh_installsystemd's scripts: the socket enabled and started, the service
@@ -486,6 +636,16 @@ check "the .deb's postinst starts apikeyd.socket" grep -Eq "deb-systemd-invoke \
 expect_eq "the .deb's postinst never starts or enables apikeyd.service" "" \
 	"$(grep -E "(_dh_action|enable|start).*'apikeyd.service'" <<<"$postinst" | grep -v try-restart)"
 check "the .deb's postinst try-restarts a running apikeyd on upgrade" grep -q "deb-systemd-invoke try-restart 'apikeyd.service'" <<<"$postinst"
+# apikey-sync.service: never enabled or started by the package (it needs
+# central.conf); enabled again on upgrade only where it was, try-restarted
+# on upgrade, stopped on removal by the prerm
+expect_eq "the .deb's postinst never starts apikey-sync.service" "" \
+	"$(grep -E "(_dh_action|start).*'apikey-sync.service'" <<<"$postinst" | grep -v try-restart)"
+check "the .deb's postinst enables apikey-sync.service only where it was enabled (--no-enable)" \
+	awk "/was-enabled 'apikey-sync.service'/ {w=1} /deb-systemd-helper enable 'apikey-sync.service'/ {e++} END {exit !(w && e == 1)}" <<<"$postinst"
+check "the .deb's postinst try-restarts a running apikey-sync on upgrade" grep -q "deb-systemd-invoke try-restart 'apikey-sync.service'" <<<"$postinst"
+check "the .deb's prerm stops apikey-sync.service on removal" grep -q "deb-systemd-invoke stop apikey-sync.service" \
+	<<<"$(dpkg-deb --ctrl-tarfile "$DEBS"/${DEB_PKG}_*_*.deb | tar -xOf - ./prerm)"
 check "the client .deb holds apikey-askpass(1)" grep -q "usr/share/man/man1/apikey-askpass.1.gz" <<<"$(dpkg-deb -c "$DEBS"/${DEB_CLIENT}_*_*.deb)"
 expect_eq "the .deb has no conffiles (store and pepper are made by postinst)" "" "$(dpkg-deb --ctrl-tarfile "$DEBS"/${DEB_PKG}_*_*.deb | tar -tf - | grep conffiles)"
 
@@ -526,16 +686,17 @@ field() { awk -v p="$1" '$1 == p {print $5, $6, $7}' <<<"$dump"; }
 expect_eq "the .rpm holds the helper 4755 root" "0104755 root root" "$(field /usr/sbin/apikey-helper)"
 expect_eq "the .rpm holds apikeyctl 0755 root" "0100755 root root" "$(field /usr/sbin/apikeyctl)"
 expect_eq "the .rpm holds apikeyd 0755 root, not setuid" "0100755 root root" "$(field /usr/sbin/apikeyd)"
+expect_eq "the .rpm holds apikey-sync 0755 root, not setuid" "0100755 root root" "$(field /usr/sbin/apikey-sync)"
 check "the .rpm holds the module 0644 root in a security directory" \
 	grep -Eq '^/usr/lib[^ ]*/security/pam_apikey.so [0-9]+ [0-9]+ [0-9a-f]+ 0100644 root root ' <<<"$dump"
-for m in man8/pam_apikey.8 man8/apikeyctl.8 man8/apikey-helper.8 man8/apikeyd.8 man1/apikey-askpass.1; do
+for m in man8/pam_apikey.8 man8/apikeyctl.8 man8/apikey-helper.8 man8/apikeyd.8 man8/apikey-sync.8 man1/apikey-askpass.1; do
 	check "the .rpm holds $m" grep -Eq "^/usr/share/man/$m(\\.gz)? " <<<"$dump"
 done
 expect_eq "the .rpm owns the store directory 0700" "040700 root root" "$(field /var/lib/pam_apikey)"
 expect_eq "the .rpm holds no store or pepper" "" "$(grep -E '/keys\.db|/pepper ' <<<"$dump")"
 expect_contains "the .rpm's %post runs apikeyctl init" "apikeyctl init" "$(rpm -qp --scripts "$RPM" 2>/dev/null)"
 expect_contains "the .rpm's %pre makes the verifier group" "groupadd -r apikey-verify" "$(rpm -qp --scripts "$RPM" 2>/dev/null)"
-for u in apikey-audit.service apikey-audit.timer apikeyd.socket apikeyd.service; do
+for u in apikey-audit.service apikey-audit.timer apikeyd.socket apikeyd.service apikey-sync.service; do
 	expect_eq "the .rpm holds $u 0644 root" "0100644 root root" "$(field /usr/lib/systemd/system/$u)"
 done
 scripts=$(rpm -qp --scripts "$RPM" 2>/dev/null)
@@ -545,5 +706,9 @@ check "the .rpm's %post presets apikeyd.socket, never apikeyd.service" \
 check "the .rpm's %preun disables and stops apikeyd.socket and apikeyd.service" \
 	grep -Eq 'disable --now .*apikeyd\.socket apikeyd\.service' <<<"$scripts"
 check "the .rpm's %postun try-restarts apikeyd on upgrade" grep -q 'try-restart apikeyd.socket apikeyd.service' <<<"$scripts"
+check "the .rpm's %post leaves apikey-sync.service to the presets (no enable)" \
+	awk '/^postinstall/ {p=1; next} /^[a-z]+ scriptlet/ {p=0} p && !/^#/ && /apikey-sync/ {s = s $0} END {exit !(s ~ /preset .*apikey-sync\.service/ && s !~ /enable/)}' <<<"$scripts"
+check "the .rpm's %preun disables and stops apikey-sync.service" grep -Eq 'disable --now .*apikey-sync\.service' <<<"$scripts"
+check "the .rpm's %postun try-restarts a running apikey-sync on upgrade" grep -Eq 'try-restart .*apikey-sync\.service' <<<"$scripts"
 expect_eq "the .deb and the .rpm have the same version" \
 	"$(dpkg-parsechangelog -l "$TOP/debian/changelog" -S Version)" "$(rpm -qp --qf '%{VERSION}' "$RPM" 2>/dev/null)"
