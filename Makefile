@@ -112,6 +112,7 @@ CENTRAL_LIB    := $(B)/libcentral.a
 PROGRAMS := $(B)/apikey-helper $(B)/apikeyd $(B)/apikeyctl $(B)/apikey-askpass \
             $(B)/apikey-sync $(B)/pam_apikey.so
 TEST_BINS = $(B)/unit-tests $(B)/pam-test $(B)/log-listen $(B)/testtool \
+             $(B)/centralgen \
              $(B)/libfault.so $(FUZZ_TARGETS:%=$(B)/replay-%)
 MANPAGES := pam_apikey/pam_apikey.8 helper/apikey-helper.8 daemon/apikeyd.8 \
             ctl/apikeyctl.8 sync/apikey-sync.8 \
@@ -194,6 +195,11 @@ $(B)/pam-test: $(B)/tests/pam/pam-test.o
 
 $(B)/testtool: $(B)/tests/pam/testtool.o $(COMMON_LIB)
 	@echo "  LD $@"; $(CC) $(ALL_CFLAGS) -pie $(LDHARDEN) $^ $(CLIENT_LIBS) -o $@
+
+# large sealed changes to a central store (tests/central.sh, the bench)
+$(B)/centralgen: $(B)/tests/central/centralgen.o $(CENTRAL_LIB) $(CORE_LIB) \
+                 $(COMMON_LIB)
+	@echo "  LD $@"; $(CC) $(ALL_CFLAGS) -pie $(LDHARDEN) $^ $(CENTRAL_LIBS) -o $@
 
 $(B)/log-listen: $(B)/tests/pam/log-listen.o
 	@echo "  LD $@"; $(CC) $(ALL_CFLAGS) -pie $(LDHARDEN) $^ -o $@

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "conffile.h"
+#include "pg.h"
 #include "policy.h"
 #include "when.h"
 
@@ -98,6 +99,8 @@ bool central_conf_load(const char *central, struct central_conf *conf,
 			 "empty or too long");
 		return false;
 	}
+	if (!central_conninfo_without_password(central, err, errlen))
+		return false;
 	snprintf(conf->conninfo, sizeof conf->conninfo, "%s", central);
 	return true;
 }

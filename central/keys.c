@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <stdlib.h>
+
 #include "cidr.h"
 #include "pg.h"
 #include "policy.h"
@@ -14,7 +16,8 @@
 /* The four queries of one read: keys, then each list, all in id order. */
 #define KEYS_SQL                                                               \
 	"SELECT id, user_name, uid, name, description, encode(hash, 'hex'), "  \
-	"created_at, expires_at, rotated_to, rotated_from FROM apikey.keys k "
+	"created_at, expires_at, rotated_to, rotated_from, "                   \
+	"encode(seal, 'hex') FROM apikey.keys k "
 #define CHANGED " WHERE $1::bigint < 0 OR k.revision > $1::bigint "
 
 static const char *const LIST_SQL[] = {
@@ -40,7 +43,8 @@ enum {
 	K_CREATED,
 	K_EXPIRES,
 	K_ROTATED_TO,
-	K_ROTATED_FROM
+	K_ROTATED_FROM,
+	K_SEAL
 };
 
 static bool id_valid(const char *id)
@@ -144,6 +148,10 @@ static const char *add_rule(const PGresult *r, int row, struct key_record *rec)
 	    !cidr_canonical(cidr, canon, sizeof canon, why, sizeof why) ||
 	    strcmp(cidr, canon) != 0)
 		return "bad IP rule";
+	if (PQgetisnull(r, row, 3) ||
+	    (strcmp(PQgetvalue(r, row, 3), "t") != 0 &&
+	     strcmp(PQgetvalue(r, row, 3), "f") != 0))
+		return "bad IP rule flag";
 	rule->list = list[0] == 'a' ? LIST_ALLOW : LIST_DENY;
 	rule->enabled = strcmp(PQgetvalue(r, row, 3), "t") == 0;
 	snprintf(rule->cidr, sizeof rule->cidr, "%s", cidr);
@@ -201,44 +209,153 @@ static void take_list(const PGresult *r, int *cursor, const char *id,
 	}
 }
 
-struct read_state {
-	PGresult *keys, *lists[LIST_COUNT];
-	int cursor[LIST_COUNT];
+/* One snapshot's answers, held in memory (central_fetch). */
+struct central_fetch {
+	PGresult *keys, *lists[LIST_COUNT], *deleted;
+	unsigned char seal_key[ROW_MAC_LEN];
+	char (*services)[REQ_SERVICE_MAX + 1];
+	size_t service_count, service_cap;
+	bool services_sealed;
 };
 
-static bool run_queries(PGconn *pg, long long since, struct read_state *st,
-			char *err, size_t errlen)
+static bool run_key_queries(PGconn *pg, const char *since,
+			    struct central_fetch *f, char *err, size_t errlen)
 {
-	char since_text[24];
-	const char *params[] = {since_text};
+	const char *params[] = {since};
 
-	snprintf(since_text, sizeof since_text, "%lld", since);
-	st->keys =
+	f->keys =
 	    central_exec(pg, KEYS_SQL CHANGED "ORDER BY k.id COLLATE \"C\"", 1,
 			 params, PGRES_TUPLES_OK, err, errlen);
-	for (int i = 0; st->keys != NULL && i < LIST_COUNT; i++)
-		if ((st->lists[i] =
+	for (int i = 0; f->keys != NULL && i < LIST_COUNT; i++)
+		if ((f->lists[i] =
 			 central_exec(pg, LIST_SQL[i], 1, params,
 				      PGRES_TUPLES_OK, err, errlen)) == NULL)
 			return false;
-	return st->keys != NULL;
+	return f->keys != NULL;
 }
 
-/* PostgreSQL orders text by its collation, the merge above by bytes: the
+static bool add_service_name(struct central_fetch *f, const char *service,
+			     char *err, size_t errlen)
+{
+	if (f->service_count == f->service_cap) {
+		size_t cap = f->service_cap != 0 ? f->service_cap * 2 : 16;
+		void *more =
+		    reallocarray(f->services, cap, sizeof f->services[0]);
+		if (more == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return false;
+		}
+		f->services = more;
+		f->service_cap = cap;
+	}
+	snprintf(f->services[f->service_count++], sizeof f->services[0], "%s",
+		 service);
+	return true;
+}
+
+/* The verifier group's services and whether they match their seal. */
+static bool fetch_services(PGconn *pg, struct central_fetch *f, char *err,
+			   size_t errlen)
+{
+	PGresult *r = central_exec(
+	    pg,
+	    "SELECT service, (SELECT encode(verifier_seal, 'hex') FROM "
+	    "apikey.meta WHERE id = 1) FROM apikey.verifier_services "
+	    "UNION ALL SELECT NULL, encode(verifier_seal, 'hex') FROM "
+	    "apikey.meta WHERE id = 1",
+	    0, NULL, PGRES_TUPLES_OK, err, errlen);
+	unsigned char mac[ROW_MAC_LEN];
+	const char *seal = NULL;
+	bool ok = r != NULL;
+
+	for (int row = 0; ok && row < PQntuples(r); row++) {
+		seal = PQgetisnull(r, row, 1) ? NULL : PQgetvalue(r, row, 1);
+		if (!PQgetisnull(r, row, 0) &&
+		    service_name_valid(PQgetvalue(r, row, 0)))
+			ok = add_service_name(f, PQgetvalue(r, row, 0), err,
+					      errlen);
+	}
+	if (ok) {
+		row_mac_services(f->seal_key,
+				 f->services != NULL ? f->services[0] : "",
+				 f->service_count, sizeof f->services[0], mac);
+		f->services_sealed = seal == NULL ? f->service_count == 0
+						  : row_mac_matches(mac, seal);
+	}
+	PQclear(r);
+	return ok;
+}
+
+struct central_fetch *central_fetch(PGconn *pg, long long since,
+				    const unsigned char seal_key[ROW_MAC_LEN],
+				    char *err, size_t errlen)
+{
+	struct central_fetch *f = calloc(1, sizeof *f);
+	char since_text[24];
+	const char *params[] = {since_text};
+	bool ok;
+
+	if (f == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	memcpy(f->seal_key, seal_key, ROW_MAC_LEN);
+	snprintf(since_text, sizeof since_text, "%lld", since);
+	ok = run_key_queries(pg, since_text, f, err, errlen) &&
+	     (since < 0 ||
+	      (f->deleted = central_exec(
+		   pg,
+		   "SELECT DISTINCT key_id FROM apikey.deleted_keys "
+		   "WHERE revision > $1::bigint",
+		   1, params, PGRES_TUPLES_OK, err, errlen)) != NULL) &&
+	     fetch_services(pg, f, err, errlen);
+	if (!ok) {
+		central_fetch_free(f);
+		return NULL;
+	}
+	return f;
+}
+
+void central_fetch_free(struct central_fetch *f)
+{
+	if (f == NULL)
+		return;
+	PQclear(f->keys);
+	for (int i = 0; i < LIST_COUNT; i++)
+		PQclear(f->lists[i]);
+	PQclear(f->deleted);
+	free(f->services);
+	sodium_memzero(f->seal_key, sizeof f->seal_key);
+	free(f);
+}
+
+/* The seal apikeyctl made, checked against the values read. */
+static bool sealed(const PGresult *r, int row, const unsigned char *seal_key,
+		   const struct key_record *rec,
+		   const unsigned char hash[KEY_HASH_LEN])
+{
+	unsigned char mac[ROW_MAC_LEN];
+
+	row_mac_key_record(seal_key, rec, hash, mac);
+	return !PQgetisnull(r, row, K_SEAL) &&
+	       row_mac_matches(mac, PQgetvalue(r, row, K_SEAL));
+}
+
+/* PostgreSQL orders text by its collation, the merge below by bytes: the
  * ids are [0-9A-Za-z], so "C" order is asked of each ORDER BY. */
-bool central_read_keys(PGconn *pg, long long since, central_key_fn fn,
-		       void *ctx, long long *bad_ids, char *err, size_t errlen)
+bool central_fetch_keys(struct central_fetch *f, central_key_fn fn, void *ctx,
+			long long *bad_ids, char *err, size_t errlen)
 {
 	static const add_fn adders[LIST_COUNT] = {add_rule, add_service,
 						  add_group};
 	static struct key_record rec;
 	unsigned char hash[KEY_HASH_LEN];
-	struct read_state st = {0};
-	bool ok = run_queries(pg, since, &st, err, errlen);
+	int cursor[LIST_COUNT] = {0};
+	bool ok = true;
 
 	*bad_ids = 0;
-	for (int row = 0; ok && row < PQntuples(st.keys); row++) {
-		const char *id = PQgetvalue(st.keys, row, K_ID);
+	for (int row = 0; ok && row < PQntuples(f->keys); row++) {
+		const char *id = PQgetvalue(f->keys, row, K_ID);
 		const char *damaged;
 
 		if (!id_valid(id)) {
@@ -249,55 +366,46 @@ bool central_read_keys(PGconn *pg, long long since, central_key_fn fn,
 		rec.rule_count = 0;
 		snprintf(rec.id, sizeof rec.id, "%s", id);
 		rec.central = true;
-		damaged = read_row(st.keys, row, &rec, hash);
+		damaged = read_row(f->keys, row, &rec, hash);
 		for (int i = 0; i < LIST_COUNT; i++)
-			take_list(st.lists[i], &st.cursor[i], id, adders[i],
-				  &rec, &damaged);
+			take_list(f->lists[i], &cursor[i], id, adders[i], &rec,
+				  &damaged);
+		if (damaged == NULL &&
+		    !sealed(f->keys, row, f->seal_key, &rec, hash))
+			damaged = "its seal does not match (changed outside "
+				  "apikeyctl, or sealed with another pepper)";
 		ok = fn(&rec, hash, damaged, ctx, err, errlen);
 		sodium_memzero(hash, sizeof hash);
 	}
-	PQclear(st.keys);
-	for (int i = 0; i < LIST_COUNT; i++)
-		PQclear(st.lists[i]);
 	return ok;
 }
 
-static bool each_text(PGconn *pg, const char *sql, long long since,
-		      bool (*valid)(const char *), central_id_fn fn, void *ctx,
-		      char *err, size_t errlen)
+bool central_fetch_deleted(struct central_fetch *f, central_id_fn fn, void *ctx,
+			   char *err, size_t errlen)
 {
-	char since_text[24];
-	const char *params[] = {since_text};
-	PGresult *r;
+	bool ok = true;
 
-	snprintf(since_text, sizeof since_text, "%lld", since);
-	r = central_exec(pg, sql, since >= 0 ? 1 : 0, params, PGRES_TUPLES_OK,
-			 err, errlen);
-	if (r == NULL)
-		return false;
-	for (int row = 0; row < PQntuples(r); row++)
-		if (valid(PQgetvalue(r, row, 0)))
-			fn(PQgetvalue(r, row, 0), ctx);
-	PQclear(r);
-	return true;
+	for (int row = 0;
+	     f->deleted != NULL && ok && row < PQntuples(f->deleted); row++)
+		if (id_valid(PQgetvalue(f->deleted, row, 0)))
+			ok = fn(PQgetvalue(f->deleted, row, 0), ctx, err,
+				errlen);
+	return ok;
 }
 
-bool central_read_deleted(PGconn *pg, long long since, central_id_fn fn,
-			  void *ctx, char *err, size_t errlen)
+int central_fetch_verifiers(struct central_fetch *f, central_id_fn fn,
+			    void *ctx, char *err, size_t errlen)
 {
-	return each_text(pg,
-			 "SELECT DISTINCT key_id FROM apikey.deleted_keys "
-			 "WHERE revision > $1::bigint",
-			 since, id_valid, fn, ctx, err, errlen);
-}
-
-bool central_read_verifiers(PGconn *pg, central_id_fn fn, void *ctx, char *err,
-			    size_t errlen)
-{
-	return each_text(pg,
-			 "SELECT service FROM apikey.verifier_services "
-			 "ORDER BY service COLLATE \"C\"",
-			 -1, service_name_valid, fn, ctx, err, errlen);
+	if (!f->services_sealed) {
+		snprintf(err, errlen,
+			 "central store: the verifier group's services do "
+			 "not match their seal (changed outside apikeyctl?)");
+		return 0;
+	}
+	for (size_t i = 0; i < f->service_count; i++)
+		if (!fn(f->services[i], ctx, err, errlen))
+			return -1;
+	return 1;
 }
 
 long long central_revision(PGconn *pg, char *err, size_t errlen)

@@ -33,6 +33,63 @@ void central_error(PGconn *pg, const char *what, char *err, size_t errlen)
 	pg_error(pg, NULL, what, err, errlen);
 }
 
+static bool loopback(const char *addr)
+{
+	return strcmp(addr, "localhost") == 0 ||
+	       strncmp(addr, "127.", 4) == 0 || strcmp(addr, "::1") == 0;
+}
+
+bool central_transport_safe(const char *host, const char *hostaddr,
+			    const char *sslmode, bool ssl_in_use)
+{
+	if (ssl_in_use && sslmode != NULL &&
+	    strcmp(sslmode, "verify-full") == 0)
+		return true;
+	if (hostaddr != NULL && hostaddr[0] != '\0')
+		return loopback(hostaddr);
+	if (host == NULL || host[0] == '\0')
+		return false;
+	return host[0] == '/' || host[0] == '@' || loopback(host);
+}
+
+bool central_conninfo_without_password(const char *conninfo, char *err,
+				       size_t errlen)
+{
+	char *why = NULL;
+	PQconninfoOption *opts = PQconninfoParse(conninfo, &why);
+	bool ok = opts != NULL;
+
+	if (opts == NULL)
+		snprintf(err, errlen, "bad connection string: %s",
+			 why != NULL ? why : "out of memory");
+	for (PQconninfoOption *o = opts; ok && o->keyword != NULL; o++)
+		if (strcmp(o->keyword, "password") == 0 && o->val != NULL &&
+		    o->val[0] != '\0') {
+			snprintf(err, errlen,
+				 "a password in --central's connection string "
+				 "is readable by every local user (ps): put "
+				 "it in a root-only central.conf or passfile");
+			ok = false;
+		}
+	PQconninfoFree(opts);
+	PQfreemem(why);
+	return ok;
+}
+
+/* The sslmode libpq used (the connection string's, or the environment's,
+ * or the default). */
+static const char *sslmode_of(PGconn *pg, char *out, size_t outlen)
+{
+	PQconninfoOption *opts = PQconninfo(pg);
+
+	snprintf(out, outlen, "%s", "");
+	for (PQconninfoOption *o = opts; o != NULL && o->keyword != NULL; o++)
+		if (strcmp(o->keyword, "sslmode") == 0 && o->val != NULL)
+			snprintf(out, outlen, "%s", o->val);
+	PQconninfoFree(opts);
+	return out;
+}
+
 PGconn *central_connect(const char *conninfo, const char *application,
 			char *err, size_t errlen)
 {
@@ -42,11 +99,13 @@ PGconn *central_connect(const char *conninfo, const char *application,
 				    "keepalives_idle",
 				    "keepalives_interval",
 				    "keepalives_count",
+				    "tcp_user_timeout",
 				    "dbname",
 				    NULL};
-	const char *const values[] = {application, "10", "1",	   "10",
-				      "5",	   "3",	 conninfo, NULL};
+	const char *const values[] = {application, "10",    "1",      "10", "5",
+				      "3",	   "30000", conninfo, NULL};
 	PGconn *pg = PQconnectdbParams(keys, values, 1);
+	char sslmode[32];
 
 	if (pg == NULL) {
 		snprintf(err, errlen, "central store: out of memory");
@@ -54,10 +113,24 @@ PGconn *central_connect(const char *conninfo, const char *application,
 	}
 	if (PQstatus(pg) != CONNECTION_OK) {
 		pg_error(pg, NULL, "cannot connect", err, errlen);
-		PQfinish(pg);
-		return NULL;
+	} else if (!central_transport_safe(
+		       PQhost(pg), PQhostaddr(pg),
+		       sslmode_of(pg, sslmode, sizeof sslmode),
+		       PQsslInUse(pg) != 0)) {
+		snprintf(err, errlen,
+			 "central store: refused to use a connection to %s "
+			 "without TLS that checks the server "
+			 "(sslmode=verify-full): a server in the middle could "
+			 "hand out keys",
+			 PQhost(pg) != NULL ? PQhost(pg) : "?");
+	} else if (central_run(pg, "SET statement_timeout = 30000", 0, NULL,
+			       err, errlen) &&
+		   central_run(pg, "SET lock_timeout = 10000", 0, NULL, err,
+			       errlen)) {
+		return pg;
 	}
-	return pg;
+	PQfinish(pg);
+	return NULL;
 }
 
 PGresult *central_exec(PGconn *pg, const char *sql, int nparams,
@@ -216,32 +289,33 @@ void central_pepper_check(const unsigned char pepper[PEPPER_LEN],
 bool central_pepper_matches(PGconn *pg, const unsigned char pepper[PEPPER_LEN],
 			    char *err, size_t errlen)
 {
-	unsigned char mine[PEPPER_CHECK_LEN];
-	char hex[PEPPER_CHECK_LEN * 2 + 1];
-	const char *params[] = {hex};
-	PGresult *r;
-	bool same;
+	unsigned char mine[PEPPER_CHECK_LEN], theirs[PEPPER_CHECK_LEN];
+	PGresult *r = central_exec(pg,
+				   "SELECT encode(pepper_check, 'hex') FROM "
+				   "apikey.meta WHERE id = 1",
+				   0, NULL, PGRES_TUPLES_OK, err, errlen);
+	const char *hex;
+	size_t len = 0;
+	bool recorded, same;
 
-	central_pepper_check(pepper, mine);
-	sodium_bin2hex(hex, sizeof hex, mine, sizeof mine);
-	r = central_exec(pg,
-			 "SELECT pepper_check IS NULL, "
-			 "pepper_check = decode($1, 'hex') "
-			 "FROM apikey.meta WHERE id = 1",
-			 1, params, PGRES_TUPLES_OK, err, errlen);
 	if (r == NULL)
 		return false;
-	same = PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "f") == 0 &&
-	       strcmp(PQgetvalue(r, 0, 1), "t") == 0;
+	central_pepper_check(pepper, mine);
+	recorded = PQntuples(r) == 1 && !PQgetisnull(r, 0, 0);
+	hex = recorded ? PQgetvalue(r, 0, 0) : "";
+	/* compared here: a server in the middle could answer "same" */
+	same = recorded &&
+	       sodium_hex2bin(theirs, sizeof theirs, hex, strlen(hex), NULL,
+			      &len, NULL) == 0 &&
+	       len == PEPPER_CHECK_LEN &&
+	       sodium_memcmp(mine, theirs, PEPPER_CHECK_LEN) == 0;
 	if (!same)
 		snprintf(err, errlen,
-			 PQntuples(r) == 1 &&
-				 strcmp(PQgetvalue(r, 0, 0), "t") == 0
-			     ? "the central store records no pepper yet (run "
-			       "'apikeyctl --central CONNINFO init')"
-			     : "this host's pepper is not the fleet's: keys "
-			       "made centrally would never match here (copy "
-			       "the fleet's pepper file)");
+			 !recorded ? "the central store records no pepper yet "
+				     "(run 'apikeyctl --central CONNINFO init')"
+				   : "this host's pepper is not the fleet's: "
+				     "keys made centrally would never match "
+				     "here (copy the fleet's pepper file)");
 	PQclear(r);
 	return same;
 }

@@ -17,8 +17,25 @@
 /* the channel apikeyctl notifies, after each change, with the revision */
 #define CENTRAL_CHANNEL "apikey_changes"
 
+/* How a connection reaches the server is safe for keys: a unix socket
+ * (host is a directory), the loopback address, or TLS that checked the
+ * server's certificate and name (sslmode=verify-full).  Anything else
+ * could be a server in the middle feeding hosts keys, or withholding
+ * deletes while they look in contact.  host and hostaddr as libpq says
+ * the connection went (PQhost, PQhostaddr; NULL or "" when none). */
+bool central_transport_safe(const char *host, const char *hostaddr,
+			    const char *sslmode, bool ssl_in_use);
+
+/* A connection string given on a command line must hold no password: the
+ * command line is readable by every local user (ps).  False with the
+ * reason (a parse error too). */
+bool central_conninfo_without_password(const char *conninfo, char *err,
+				       size_t errlen);
+
 /* Connects (application_name and keepalive defaults first, so the
- * connection string can override them); NULL with the reason in err. */
+ * connection string can override them), then refuses a connection that
+ * is not central_transport_safe and sets a statement timeout; NULL with
+ * the reason in err. */
 PGconn *central_connect(const char *conninfo, const char *application,
 			char *err, size_t errlen);
 

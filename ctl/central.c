@@ -5,18 +5,22 @@
 #include <sodium.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "conf.h"
 #include "keys.h"
 #include "mirror.h"
 #include "pg.h"
+#include "rowmac.h"
 
 /* One connection per command; the revision its view was read at. */
 static struct {
 	PGconn *pg;
 	long long revision;
 	long long changes;
+	unsigned char seal_key[ROW_MAC_LEN]; /* rowmac.h */
+	bool services_changed;
 } central;
 
 static PGconn *connect_central(const struct ctl *ctl)
@@ -44,12 +48,15 @@ static bool put_key(const struct key_record *rec,
 {
 	struct store *s = ctx;
 
+	(void)err;
+	(void)errlen;
 	if (damaged != NULL) {
-		snprintf(err, errlen,
-			 "central store: key %s is damaged (%s); repair or "
-			 "delete its row",
-			 rec->id, damaged);
-		return false;
+		/* not shown, so never sealed again by a change made here */
+		fprintf(stderr,
+			"apikeyctl: central key %s is left out: %s; no host "
+			"mirrors it (delete its row in apikey.keys)\n",
+			rec->id, damaged);
+		return true;
 	}
 	if (store_insert(s, rec, hash) != STORE_OK) {
 		snprintf(err, errlen, "central store: key %s: %s", rec->id,
@@ -59,9 +66,33 @@ static bool put_key(const struct key_record *rec,
 	return true;
 }
 
-static void put_service(const char *service, void *ctx)
+static bool put_service(const char *service, void *ctx, char *err,
+			size_t errlen)
 {
-	store_verifier_add(ctx, service);
+	struct store *s = ctx;
+
+	if (store_verifier_add(s, service) == STORE_ERROR) {
+		snprintf(err, errlen, "%s", store_error(s));
+		return false;
+	}
+	return true;
+}
+
+/* The verifier group's services; a list that fails its seal is left out
+ * (no host uses it either) until a change made here seals a new one. */
+static bool load_services(struct central_fetch *f, struct store *s, char *err,
+			  size_t errlen)
+{
+	int r = central_fetch_verifiers(f, put_service, s, err, errlen);
+
+	if (r == 0) {
+		fprintf(stderr,
+			"apikeyctl: %s; the list is left out, and "
+			"'verifier add' makes a new one\n",
+			err);
+		err[0] = '\0';
+	}
+	return r >= 0;
 }
 
 /* A value a host reported, shown only when it is plain printable text. */
@@ -94,13 +125,13 @@ static time_t reported_time(const PGresult *r, int row, int col)
 	"FROM apikey.keys k "                                                  \
 	"LEFT JOIN (SELECT DISTINCT ON (key_id) key_id, host, last_used_at, "  \
 	"last_used_ip FROM apikey.usage WHERE last_used_at IS NOT NULL "       \
-	"ORDER BY key_id, last_used_at DESC, seq DESC) lu ON lu.key_id = "     \
+	"ORDER BY key_id, last_used_at DESC, host) lu ON lu.key_id = "         \
 	"k.id "                                                                \
 	"LEFT JOIN (SELECT key_id, sum(uses) AS uses FROM apikey.usage "       \
 	"GROUP BY key_id) c ON c.key_id = k.id "                               \
 	"LEFT JOIN (SELECT DISTINCT ON (key_id) key_id, denied_at, "           \
 	"denied_ip, denied_reason FROM apikey.usage WHERE denied_at IS NOT "   \
-	"NULL ORDER BY key_id, denied_at DESC, seq DESC) ld "                  \
+	"NULL ORDER BY key_id, denied_at DESC, host) ld "                      \
 	"ON ld.key_id = k.id "                                                 \
 	"WHERE lu.key_id IS NOT NULL OR ld.key_id IS NOT NULL"
 
@@ -140,23 +171,26 @@ static bool load_usage(PGconn *pg, struct store *s, char *err, size_t errlen)
 /* One snapshot of the central store into s. */
 static bool load_view(PGconn *pg, struct store *s, char *err, size_t errlen)
 {
+	struct central_fetch *f = NULL;
 	long long bad = 0;
 	bool ok =
 	    central_run(pg, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
 			0, NULL, err, errlen) &&
 	    (central.revision = central_revision(pg, err, errlen)) >= 0 &&
+	    (f = central_fetch(pg, -1, central.seal_key, err, errlen)) !=
+		NULL &&
 	    store_begin(s) == STORE_OK &&
-	    central_read_keys(pg, -1, put_key, s, &bad, err, errlen) &&
-	    central_read_verifiers(pg, put_service, s, err, errlen) &&
+	    central_fetch_keys(f, put_key, s, &bad, err, errlen) &&
+	    load_services(f, s, err, errlen) &&
 	    load_usage(pg, s, err, errlen) && store_commit(s) == STORE_OK &&
 	    central_run(pg, "COMMIT", 0, NULL, err, errlen);
 
-	if (ok && bad > 0) {
-		snprintf(err, errlen,
-			 "central store: %lld key row(s) with a damaged id",
-			 bad);
-		ok = false;
-	}
+	central_fetch_free(f);
+	if (ok && bad > 0)
+		fprintf(stderr,
+			"apikeyctl: %lld central key row(s) with a damaged id "
+			"are left out\n",
+			bad);
 	store_rollback(s);
 	central_rollback(pg);
 	return ok;
@@ -239,7 +273,9 @@ static bool push_key(const char *id, void *ctx)
 	struct push *p = ctx;
 	unsigned char hash[KEY_HASH_LEN];
 	char hex[KEY_HASH_LEN * 2 + 1], uid[24], created[24], expires[24];
-	const char *v[11];
+	unsigned char seal[ROW_MAC_LEN];
+	char seal_hex[ROW_MAC_LEN * 2 + 1];
+	const char *v[12];
 	bool ok;
 
 	if (store_get(p->s, id, &rec) != STORE_OK ||
@@ -248,6 +284,8 @@ static bool push_key(const char *id, void *ctx)
 		return false;
 	}
 	sodium_bin2hex(hex, sizeof hex, hash, sizeof hash);
+	row_mac_key_record(central.seal_key, &rec, hash, seal);
+	sodium_bin2hex(seal_hex, sizeof seal_hex, seal, sizeof seal);
 	snprintf(uid, sizeof uid, "%lld", rec.uid);
 	snprintf(created, sizeof created, "%lld", (long long)rec.created_at);
 	expires[0] = '\0';
@@ -265,11 +303,12 @@ static bool push_key(const char *id, void *ctx)
 	v[8] = or_null(rec.rotated_to);
 	v[9] = or_null(rec.rotated_from);
 	v[10] = p->revision;
+	v[11] = seal_hex;
 	ok = run(p,
 		 "INSERT INTO apikey.keys (id, user_name, uid, name, "
 		 "description, hash, created_at, expires_at, rotated_to, "
-		 "rotated_from, revision) VALUES ($1, $2, $3, $4, $5, "
-		 "decode($6, 'hex'), $7, $8, $9, $10, $11) "
+		 "rotated_from, revision, seal) VALUES ($1, $2, $3, $4, $5, "
+		 "decode($6, 'hex'), $7, $8, $9, $10, $11, decode($12, 'hex')) "
 		 "ON CONFLICT (id) DO UPDATE SET user_name = "
 		 "EXCLUDED.user_name, "
 		 "uid = EXCLUDED.uid, name = EXCLUDED.name, "
@@ -278,8 +317,9 @@ static bool push_key(const char *id, void *ctx)
 		 "expires_at = EXCLUDED.expires_at, "
 		 "rotated_to = EXCLUDED.rotated_to, "
 		 "rotated_from = EXCLUDED.rotated_from, "
+		 "seal = EXCLUDED.seal, "
 		 "revision = EXCLUDED.revision",
-		 11, v) &&
+		 12, v) &&
 	     push_lists(p, &rec);
 	sodium_memzero(hash, sizeof hash);
 	sodium_memzero(hex, sizeof hex);
@@ -298,22 +338,69 @@ static bool push_delete(const char *id, void *ctx)
 		   2, v);
 }
 
-static bool push_service_added(const char *service, void *ctx)
+/* A change to the verifier group's services: the whole list is written
+ * again, with its seal, once the changes are known. */
+static bool note_service_change(const char *service, void *ctx)
 {
-	const char *v[] = {service};
-
-	return run(ctx,
-		   "INSERT INTO apikey.verifier_services (service) VALUES ($1)",
-		   1, v);
+	(void)service;
+	(void)ctx;
+	central.services_changed = true;
+	return true;
 }
 
-static bool push_service_removed(const char *service, void *ctx)
+struct service_list {
+	struct push *p;
+	char (*names)[REQ_SERVICE_MAX + 1];
+	size_t count, cap;
+	bool ok;
+};
+
+static void push_service(const char *service, void *ctx)
 {
+	struct service_list *l = ctx;
 	const char *v[] = {service};
 
-	return run(ctx,
-		   "DELETE FROM apikey.verifier_services WHERE service = $1", 1,
-		   v);
+	if (l->ok && l->count == l->cap) {
+		size_t cap = l->cap != 0 ? l->cap * 2 : 16;
+		void *more = reallocarray(l->names, cap, sizeof l->names[0]);
+		l->ok = more != NULL;
+		if (more != NULL) {
+			l->names = more;
+			l->cap = cap;
+		}
+	}
+	if (!l->ok)
+		return;
+	snprintf(l->names[l->count++], sizeof l->names[0], "%s", service);
+	l->ok = run(l->p,
+		    "INSERT INTO apikey.verifier_services (service) "
+		    "VALUES ($1)",
+		    1, v);
+}
+
+static bool push_services(struct push *p)
+{
+	struct service_list l = {.p = p, .ok = true};
+	unsigned char seal[ROW_MAC_LEN];
+	char hex[ROW_MAC_LEN * 2 + 1];
+	const char *v[] = {hex};
+
+	l.ok = run(p, "DELETE FROM apikey.verifier_services", 0, NULL) &&
+	       store_verifier_each(p->s, push_service, &l) == STORE_OK && l.ok;
+	if (l.ok) {
+		row_mac_services(central.seal_key,
+				 l.names != NULL ? l.names[0] : "", l.count,
+				 sizeof l.names[0], seal);
+		sodium_bin2hex(hex, sizeof hex, seal, sizeof seal);
+		l.ok = run(p,
+			   "UPDATE apikey.meta SET verifier_seal = "
+			   "decode($1, 'hex') WHERE id = 1",
+			   1, v);
+	}
+	free(l.names);
+	if (!l.ok && p->err[0] == '\0')
+		snprintf(p->err, p->errlen, "writing the verifier services");
+	return l.ok;
 }
 
 /* Under the row lock of apikey.meta: the revision must still be the one
@@ -347,8 +434,8 @@ static bool push_changes(struct push *p)
 	static const view_change_fn fns[VIEW_CHANGE_KINDS] = {
 	    [VIEW_KEY_CHANGED] = push_key,
 	    [VIEW_KEY_DELETED] = push_delete,
-	    [VIEW_SERVICE_ADDED] = push_service_added,
-	    [VIEW_SERVICE_REMOVED] = push_service_removed};
+	    [VIEW_SERVICE_ADDED] = note_service_change,
+	    [VIEW_SERVICE_REMOVED] = note_service_change};
 
 	/* deletes first: a name a deleted key held may be taken again */
 	static const enum view_change order[] = {
@@ -363,7 +450,7 @@ static bool push_changes(struct push *p)
 					 store_error(p->s));
 			return false;
 		}
-	return true;
+	return !central.services_changed || push_services(p);
 }
 
 /* The commit hook: the view's changes, one central transaction. */
@@ -398,11 +485,15 @@ fail:
 struct store *ctl_central_view(const struct ctl *ctl)
 {
 	PGconn *pg = connect_central(ctl);
+	unsigned char pepper[PEPPER_LEN];
 	char err[700];
 	struct store *s;
 
 	if (!central_schema_current(pg, err, sizeof err))
 		errx(ctl_failure_status, "%s", err);
+	ctl_load_pepper(ctl, pepper); /* the fleet's, checked */
+	row_mac_key(pepper, central.seal_key);
+	sodium_memzero(pepper, sizeof pepper);
 	s = store_open_memory(err, sizeof err);
 	if (s == NULL)
 		errx(ctl_failure_status, "%s", err);

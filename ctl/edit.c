@@ -35,6 +35,7 @@ struct edit_args {
 	const char *ref;
 	struct key_meta meta;
 	bool any_service; /* --any-service: the scope may end up empty */
+	bool all_hosts;	  /* --all-hosts: the host groups may end up empty */
 	size_t change_count;
 	struct list_change
 	    changes[RULES_MAX * 2 + SERVICES_MAX * 2 + HOST_GROUPS_MAX * 2];
@@ -64,6 +65,7 @@ static void parse_edit(struct ctl *ctl, int argc, char **argv,
 	    {"any-service", no_argument, NULL, 'A'},
 	    {"host-group", required_argument, NULL, 'G'},
 	    {"remove-host-group", required_argument, NULL, 'g'},
+	    {"all-hosts", no_argument, NULL, 'W'},
 	    {0}};
 	int opt;
 
@@ -81,15 +83,21 @@ static void parse_edit(struct ctl *ctl, int argc, char **argv,
 		case 'A': a->any_service = true; break;
 		case 'G':
 		case 'g':
+		case 'W':
 			if (ctl->central == NULL)
 				ctl_usage(ctl,
-					  "--%shost-group is for keys of "
-					  "the central store (give "
-					  "--central)",
-					  opt == 'g' ? "remove-" : "");
-			add_change(ctl, a,
-				   opt == 'G' ? ADD_GROUP : REMOVE_GROUP,
-				   optarg);
+					  "--%s is for keys of the central "
+					  "store (give --central)",
+					  opt == 'G'   ? "host-group"
+					  : opt == 'g' ? "remove-host-group"
+						       : "all-hosts");
+			if (opt == 'W')
+				a->all_hosts = true;
+			else
+				add_change(ctl, a,
+					   opt == 'G' ? ADD_GROUP
+						      : REMOVE_GROUP,
+					   optarg);
 			break;
 		default: ctl_common_option(ctl, opt, optarg);
 		}
@@ -99,8 +107,13 @@ static void parse_edit(struct ctl *ctl, int argc, char **argv,
 	a->ref = argv[optind];
 	if (a->meta.name == NULL && a->meta.description == NULL &&
 	    a->meta.expires == NULL && !a->meta.never_expire &&
-	    a->change_count == 0 && !a->any_service)
+	    a->change_count == 0 && !a->any_service && !a->all_hosts)
 		ctl_usage(ctl, "nothing to change");
+	for (size_t i = 0; a->all_hosts && i < a->change_count; i++)
+		if (a->changes[i].action == ADD_GROUP)
+			ctl_usage(ctl,
+				  "--all-hosts and --host-group contradict "
+				  "each other");
 	for (size_t i = 0; a->any_service && i < a->change_count; i++)
 		if (a->changes[i].action == ADD_SERVICE)
 			ctl_usage(ctl, "--any-service and --service contradict "
@@ -140,11 +153,11 @@ static bool apply_one(struct key_record *rec, const struct list_change *c,
 /* Applies the list changes in command-line order; false with err set on
  * the first that cannot apply.  A scope is never emptied by removing its
  * last service, which would open the key to every service: only
- * --any-service does that. */
+ * --any-service does that; nor are its host groups (--all-hosts). */
 static bool apply_list_changes(const struct edit_args *a,
 			       struct key_record *rec, char *err, size_t errlen)
 {
-	size_t scoped = rec->service_count;
+	size_t scoped = rec->service_count, grouped = rec->host_group_count;
 	char why[256];
 
 	for (size_t i = 0; i < a->change_count; i++) {
@@ -162,6 +175,15 @@ static bool apply_list_changes(const struct edit_args *a,
 			 "scope, and a key with none may log in through "
 			 "every service; give --any-service to mean that, or "
 			 "delete the key");
+		return false;
+	}
+	if (a->all_hosts) {
+		rec->host_group_count = 0;
+	} else if (grouped > 0 && rec->host_group_count == 0) {
+		snprintf(err, errlen,
+			 "--remove-host-group: that leaves the key no host "
+			 "group, and a key with none is mirrored to every "
+			 "host; give --all-hosts to mean that");
 		return false;
 	}
 	return true;

@@ -45,7 +45,8 @@ static const struct command COMMANDS[] = {
      "                 [--disable CIDR]... [--enable CIDR]...\n"
      "                 [--service NAME]... [--remove-service NAME]...\n"
      "                 [--any-service]\n"
-     "                 [--host-group NAME]... [--remove-host-group NAME]..."},
+     "                 [--host-group NAME]... [--remove-host-group NAME]...\n"
+     "                 [--all-hosts]"},
     {"delete", ctl_delete, "delete REF [--yes]"},
     {"rotate", ctl_rotate,
      "rotate REF [--grace DURATION] [--service NAME]...\n"

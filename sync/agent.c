@@ -4,7 +4,9 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
 
@@ -14,6 +16,8 @@
 #include "mirror.h"
 #include "pg.h"
 #include "report.h"
+#include "rowmac.h"
+#include "safefile.h"
 #include "secret.h"
 #include "store.h"
 
@@ -21,6 +25,9 @@ volatile sig_atomic_t agent_stop;
 
 #define BACKOFF_FIRST_MS 250
 #define BACKOFF_MAX_MS	 5000
+/* changes notified are applied at most this often (a flood of NOTIFY,
+ * which any role may send, costs at most 20 exchanges a second) */
+#define NEWS_SPACING_MS 50
 
 /* What one session with the central store works with. */
 struct session {
@@ -28,6 +35,7 @@ struct session {
 	PGconn *pg;
 	struct store *s;
 	long long revision; /* the local store's */
+	struct stat opened; /* the local store's file when opened */
 	long long heartbeat_ms;
 	bool refused_pepper; /* logged once per session */
 };
@@ -91,42 +99,66 @@ static bool apply_key(const struct key_record *rec,
 	return true;
 }
 
-static void drop_deleted(const char *id, void *ctx)
+static bool drop_deleted(const char *id, void *ctx, char *err, size_t errlen)
 {
 	struct apply *ap = ctx;
+	enum store_result r = mirror_drop(ap->ss->s, id);
 
-	if (mirror_drop(ap->ss->s, id) == STORE_OK)
+	if (r == STORE_OK)
 		ap->dropped++;
+	if (r == STORE_OK || r == STORE_NOT_FOUND)
+		return true;
+	/* a delete not applied must fail the whole change */
+	snprintf(err, errlen, "local store: %s", store_error(ap->ss->s));
+	return false;
 }
 
-static bool verifiers_ok = true;
-static void add_verifier(const char *service, void *ctx)
+static bool add_verifier(const char *service, void *ctx, char *err,
+			 size_t errlen)
 {
-	if (mirror_verifier_add(ctx, service) != STORE_OK)
-		verifiers_ok = false;
+	struct store *s = ctx;
+
+	if (mirror_verifier_add(s, service) == STORE_OK)
+		return true;
+	snprintf(err, errlen, "local store: %s", store_error(s));
+	return false;
 }
 
-/* The changes since the local revision (all, when full), in one local
- * transaction, from the snapshot the caller opened. */
-static bool apply_changes(struct apply *ap, long long central_rev)
+/* The verifier group's services: those of the central store when their
+ * seal matches; none of them otherwise (logged). */
+static bool apply_services(struct session *ss, struct central_fetch *f,
+			   char *err, size_t errlen)
+{
+	int r;
+
+	if (mirror_verifiers_clear(ss->s) != STORE_OK) {
+		snprintf(err, errlen, "local store: %s", store_error(ss->s));
+		return false;
+	}
+	r = central_fetch_verifiers(f, add_verifier, ss->s, err, errlen);
+	if (r == 0) {
+		syslog(LOG_ERR, "%s: none of them is mirrored", err);
+		err[0] = '\0';
+	}
+	return r >= 0;
+}
+
+/* What one snapshot held, in one local transaction (all of it, when
+ * full): the contact is the time the snapshot was asked for. */
+static bool apply_changes(struct apply *ap, struct central_fetch *f,
+			  long long central_rev, time_t contact)
 {
 	struct session *ss = ap->ss;
-	long long since = ap->full ? -1 : ss->revision, bad = 0, swept = 0;
+	long long bad = 0, swept = 0;
 	bool ok;
 
-	verifiers_ok = true;
 	ok = store_begin(ss->s) == STORE_OK &&
 	     (!ap->full || mirror_sweep_begin(ss->s) == STORE_OK) &&
-	     (ap->full || central_read_deleted(ss->pg, since, drop_deleted, ap,
-					       ap->err, ap->errlen)) &&
-	     central_read_keys(ss->pg, since, apply_key, ap, &bad, ap->err,
-			       ap->errlen) &&
+	     central_fetch_deleted(f, drop_deleted, ap, ap->err, ap->errlen) &&
+	     central_fetch_keys(f, apply_key, ap, &bad, ap->err, ap->errlen) &&
 	     (!ap->full || mirror_sweep(ss->s, &swept) == STORE_OK) &&
-	     mirror_verifiers_clear(ss->s) == STORE_OK &&
-	     central_read_verifiers(ss->pg, add_verifier, ss->s, ap->err,
-				    ap->errlen) &&
-	     verifiers_ok &&
-	     mirror_contact(ss->s, time(NULL), ss->opt->conf.max_stale,
+	     apply_services(ss, f, ap->err, ap->errlen) &&
+	     mirror_contact(ss->s, contact, ss->opt->conf.max_stale,
 			    central_rev) == STORE_OK &&
 	     store_commit(ss->s) == STORE_OK;
 	if (!ok && ap->err[0] == '\0')
@@ -135,8 +167,7 @@ static bool apply_changes(struct apply *ap, long long central_rev)
 	store_rollback(ss->s);
 	if (bad > 0)
 		syslog(LOG_ERR,
-		       "%lld central key row(s) with a damaged id "
-		       "not mirrored",
+		       "%lld central key row(s) with a damaged id not mirrored",
 		       bad);
 	ap->dropped += swept;
 	if (ok)
@@ -145,11 +176,11 @@ static bool apply_changes(struct apply *ap, long long central_rev)
 }
 
 /* Records the contact alone, in a transaction of its own. */
-static bool mirror_touch(struct session *ss, long long rev, char *err,
-			 size_t errlen)
+static bool mirror_touch(struct session *ss, time_t contact, long long rev,
+			 char *err, size_t errlen)
 {
 	bool ok = store_begin(ss->s) == STORE_OK &&
-		  mirror_contact(ss->s, time(NULL), ss->opt->conf.max_stale,
+		  mirror_contact(ss->s, contact, ss->opt->conf.max_stale,
 				 rev) == STORE_OK &&
 		  store_commit(ss->s) == STORE_OK;
 
@@ -159,15 +190,23 @@ static bool mirror_touch(struct session *ss, long long rev, char *err,
 	return ok;
 }
 
-/* The local store, opened again when it was migrated or replaced. */
+/* The local store, opened again when it was migrated, or replaced (a
+ * restore): writing on into an unlinked file would look fresh to nobody. */
 static bool local_store(struct session *ss, char *err, size_t errlen)
 {
-	if (ss->s != NULL && store_schema_current(ss->s))
+	struct stat now;
+
+	if (ss->s != NULL && store_schema_current(ss->s) &&
+	    lstat(ss->opt->db, &now) == 0 && stat_same_file(&now, &ss->opened))
 		return true;
 	store_close(ss->s);
 	ss->s = store_open(ss->opt->db, STORE_WRITE, err, errlen);
 	if (ss->s == NULL)
 		return false;
+	if (lstat(ss->opt->db, &ss->opened) != 0) {
+		snprintf(err, errlen, "%s: %s", ss->opt->db, strerror(errno));
+		return false;
+	}
 	ss->revision = mirror_revision(ss->s);
 	if (ss->revision < -1) {
 		snprintf(err, errlen, "local store: %s", store_error(ss->s));
@@ -176,26 +215,35 @@ static bool local_store(struct session *ss, char *err, size_t errlen)
 	return true;
 }
 
-/* The central store's pepper is this host's: else keys made there would
- * never match here, and the copy must go stale rather than look fresh. */
-static bool pepper_ok(struct session *ss, char *err, size_t errlen)
+/* The central store's pepper is this host's (compared here, never by the
+ * server): else keys made there would never match here, and the copy must
+ * go stale rather than look fresh.  Gives the seal key (rowmac.h). */
+static bool pepper_ok(struct session *ss, unsigned char seal_key[ROW_MAC_LEN],
+		      char *err, size_t errlen)
 {
 	unsigned char pepper[PEPPER_LEN];
 	bool ok = pepper_load(ss->opt->pepper, pepper, err, errlen) &&
 		  central_pepper_matches(ss->pg, pepper, err, errlen);
 
+	if (ok)
+		row_mac_key(pepper, seal_key);
 	secret_wipe(pepper, sizeof pepper);
 	return ok;
 }
 
 /* One exchange: a full resynchronisation, or the changes since the local
- * revision (nothing new is a heartbeat: the contact is recorded). */
-static bool synchronise(struct session *ss, bool full, char *err, size_t errlen)
+ * revision.  The snapshot is read whole, and its transaction ended, before
+ * the local store is written (a slow central store never holds the local
+ * write lock).  With nothing new, only a heartbeat records the contact. */
+static bool synchronise(struct session *ss, bool full, bool heartbeat,
+			char *err, size_t errlen)
 {
-	struct apply ap = {
-	    .ss = ss, .full = full, .err = err, .errlen = errlen};
-	long long rev;
-	bool ok;
+	struct apply ap = {.ss = ss, .err = err, .errlen = errlen};
+	time_t contact = time(NULL); /* before the snapshot is asked for */
+	unsigned char seal_key[ROW_MAC_LEN];
+	struct central_fetch *f = NULL;
+	long long rev = -1;
+	bool ok, nothing_new;
 
 	err[0] = '\0';
 	if (!local_store(ss, err, errlen))
@@ -204,7 +252,7 @@ static bool synchronise(struct session *ss, bool full, char *err, size_t errlen)
 			 "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0,
 			 NULL, err, errlen))
 		return false;
-	ok = pepper_ok(ss, err, errlen) &&
+	ok = pepper_ok(ss, seal_key, err, errlen) &&
 	     (rev = central_revision(ss->pg, err, errlen)) >= 0;
 	if (ok && !full && rev < ss->revision)
 		syslog(LOG_WARNING,
@@ -213,14 +261,19 @@ static bool synchronise(struct session *ss, bool full, char *err, size_t errlen)
 		       rev, ss->revision);
 	if (ok && (rev < ss->revision || ss->revision < 0))
 		full = true;
-	ap.full = full;
-	if (ok && !full && rev == ss->revision)
-		/* nothing new: the exchange itself is the contact */
-		ok = mirror_touch(ss, rev, err, errlen);
-	else
-		ok = ok && apply_changes(&ap, rev);
+	nothing_new = !full && rev == ss->revision;
+	if (ok && !nothing_new)
+		ok = (f = central_fetch(ss->pg, full ? -1 : ss->revision,
+					seal_key, err, errlen)) != NULL;
 	ok = ok && central_run(ss->pg, "COMMIT", 0, NULL, err, errlen);
 	central_rollback(ss->pg);
+	secret_wipe(seal_key, sizeof seal_key);
+	ap.full = full;
+	if (ok && nothing_new)
+		ok = !heartbeat || mirror_touch(ss, contact, rev, err, errlen);
+	else if (ok)
+		ok = apply_changes(&ap, f, rev, contact);
+	central_fetch_free(f);
 	if (ok && (full || ap.put + ap.dropped > 0))
 		syslog(LOG_INFO,
 		       "%s to revision %lld: %lld key(s) written, %lld "
@@ -235,6 +288,20 @@ static bool synchronise(struct session *ss, bool full, char *err, size_t errlen)
 
 /* Waits for the central store's notifications until the next heartbeat or
  * report; false when the connection is lost. */
+/* A notification names the revision committed: one at or below the
+ * local revision is old news (any role may NOTIFY the channel). */
+static bool news(const PGnotify *n, long long local)
+{
+	char *end;
+	long long rev;
+
+	errno = 0;
+	rev = strtoll(n->extra, &end, 10);
+	return errno != 0 || end == n->extra || *end != '\0' || rev > local;
+}
+
+/* Waits for the central store's notifications until until_ms; false when
+ * the connection is lost. */
 static bool wait_for_news(struct session *ss, long long until_ms, bool *changed)
 {
 	long long now = monotonic_ms();
@@ -252,34 +319,51 @@ static bool wait_for_news(struct session *ss, long long until_ms, bool *changed)
 	if (!PQconsumeInput(ss->pg))
 		return false;
 	while ((n = PQnotifies(ss->pg)) != NULL) {
-		*changed = true;
+		if (news(n, ss->revision))
+			*changed = true;
 		PQfreemem(n);
 	}
 	return PQstatus(ss->pg) == CONNECTION_OK;
+}
+
+/* The next deadline: the heartbeat, the report, or a change waiting for
+ * its turn (changes are applied at most every NEWS_SPACING_MS). */
+static long long next_wake(long long sync, long long report, bool pending,
+			   long long news_ok)
+{
+	long long next = sync < report ? sync : report;
+
+	return pending && news_ok < next ? news_ok : next;
 }
 
 static void serve(struct session *ss)
 {
 	long long next_sync = monotonic_ms() + ss->heartbeat_ms;
 	long long next_report = monotonic_ms() + REPORT_INTERVAL_MS;
+	long long news_ok = 0; /* when a change may be applied again */
+	bool pending = false;
 	char err[700] = "";
 
 	while (!agent_stop) {
-		bool changed = false;
 		long long now;
+		bool beat;
 
 		if (!wait_for_news(
-			ss, next_sync < next_report ? next_sync : next_report,
-			&changed)) {
+			ss, next_wake(next_sync, next_report, pending, news_ok),
+			&pending)) {
 			central_error(ss->pg, "connection lost", err,
 				      sizeof err);
 			break;
 		}
 		now = monotonic_ms();
-		if (changed || now >= next_sync) {
-			if (!synchronise(ss, false, err, sizeof err))
+		beat = now >= next_sync;
+		if ((pending && now >= news_ok) || beat) {
+			if (!synchronise(ss, false, beat, err, sizeof err))
 				break;
-			next_sync = now + ss->heartbeat_ms;
+			pending = false;
+			news_ok = monotonic_ms() + NEWS_SPACING_MS;
+			if (beat)
+				next_sync = now + ss->heartbeat_ms;
 		}
 		if (now >= next_report) {
 			/* a report the central store refuses is logged and
@@ -317,7 +401,7 @@ static bool session(struct session *ss, char *err, size_t errlen)
 	if (central_schema_current(ss->pg, err, errlen) &&
 	    central_run(ss->pg, "LISTEN " CENTRAL_CHANNEL, 0, NULL, err,
 			errlen) &&
-	    synchronise(ss, true, err, errlen)) {
+	    synchronise(ss, true, true, err, errlen)) {
 		if (ss->opt->once) {
 			PQfinish(ss->pg);
 			return true;

@@ -33,6 +33,30 @@ static void usage(FILE *out, int status)
 	exit(status);
 }
 
+/* libpq reads PGHOST, PGSSLMODE, PGPASSFILE and more from the
+ * environment: the agent's connection is central.conf's alone. */
+static void clear_pg_environment(void)
+{
+	extern char **environ;
+	bool again = true;
+
+	while (again) {
+		again = false;
+		for (char **e = environ; e != NULL && *e != NULL; e++) {
+			char name[128];
+			size_t len = strcspn(*e, "=");
+
+			if (strncmp(*e, "PG", 2) != 0 || len >= sizeof name)
+				continue;
+			memcpy(name, *e, len);
+			name[len] = '\0';
+			unsetenv(name);
+			again = true;
+			break;
+		}
+	}
+}
+
 static void on_signal(int sig)
 {
 	(void)sig;
@@ -116,6 +140,7 @@ int main(int argc, char **argv)
 	if (getuid() != 0 || geteuid() != 0)
 		errx(1, "must be run as root");
 	umask(077);
+	clear_pg_environment();
 	parse(argc, argv, &opt, &log_stderr);
 	if (!secret_init())
 		errx(1, "libsodium could not start");

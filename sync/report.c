@@ -7,20 +7,21 @@
 #include "mirror.h"
 #include "pg.h"
 
-/* rows per INSERT: its parameters stay far below libpq's 65535 */
+/* rows read and sent at a time, in one central transaction */
 #define BATCH 200
 #define COLS  7
 /* the longest address or reason apikey.usage takes */
 #define REPORT_TEXT_MAX 255
-#define INSERT_HEAD                                                            \
-	"INSERT INTO apikey.usage (key_id, uses, last_used_at, last_used_ip, " \
-	"denied_at, denied_ip, denied_reason) VALUES "
+/* the only way the agent's role may write: apikey.report_usage names the
+ * host after the role, and takes reports of existing keys only */
+#define REPORT_SQL                                                             \
+	"SELECT apikey.report_usage($1, $2::bigint, $3::bigint, $4, "          \
+	"$5::bigint, $6, $7)"
 
 struct batch {
 	struct mirror_usage rows[BATCH];
 	char numbers[BATCH][3][24];
 	const char *params[BATCH * COLS];
-	char sql[sizeof INSERT_HEAD + BATCH * 64];
 };
 
 static const char *time_or_null(time_t t, char *out)
@@ -64,18 +65,18 @@ static void row_params(struct batch *b, long i)
 	p[6] = u->denied_at != 0 ? text_or_null(u->denied_reason) : NULL;
 }
 
-static void build_sql(struct batch *b, long n)
+/* The batch's rows, one call each, in one transaction. */
+static bool send_batch(PGconn *pg, const struct batch *b, long n, char *err,
+		       size_t errlen)
 {
-	size_t len = strlen(INSERT_HEAD);
+	bool ok = central_run(pg, "BEGIN", 0, NULL, err, errlen);
 
-	memcpy(b->sql, INSERT_HEAD, len + 1);
-	for (long i = 0; i < n; i++) {
-		long k = i * COLS;
-		len += (size_t)snprintf(
-		    b->sql + len, sizeof b->sql - len,
-		    "%s($%ld,$%ld,$%ld,$%ld,$%ld,$%ld,$%ld)", i == 0 ? "" : ",",
-		    k + 1, k + 2, k + 3, k + 4, k + 5, k + 6, k + 7);
-	}
+	for (long i = 0; ok && i < n; i++)
+		ok = central_run(pg, REPORT_SQL, COLS, &b->params[i * COLS],
+				 err, errlen);
+	ok = ok && central_run(pg, "COMMIT", 0, NULL, err, errlen);
+	central_rollback(pg);
+	return ok;
 }
 
 static bool mark_reported(struct store *s, const struct batch *b, long n,
@@ -109,9 +110,7 @@ bool report_usage(PGconn *pg, struct store *s, char *err, size_t errlen)
 			return true;
 		for (long i = 0; i < n; i++)
 			row_params(&b, i);
-		build_sql(&b, n);
-		if (!central_run(pg, b.sql, (int)(n * COLS), b.params, err,
-				 errlen) ||
+		if (!send_batch(pg, &b, n, err, errlen) ||
 		    !mark_reported(s, &b, n, err, errlen))
 			return false;
 	} while (n == BATCH && ++rounds < 50);

@@ -51,6 +51,17 @@ login() {
 	if [ "$a" = PAM_SUCCESS ]; then echo "${c:-no account stage}"; else echo "$a"; fi
 }
 
+# waited NAME EXPECT SECONDS HOST USER KEY [RHOST]: wait_login, checked,
+# with the time it took on a comment line
+waited() {
+	name=$1
+	shift
+	ms=$(wait_login "$@")
+	rc=$?
+	echo "# $name: $ms ms"
+	expect_eq "$name" 0 "$rc"
+}
+
 # logged TEXT: the module logged a refusal whose reason holds TEXT (the
 # log escapes spaces as \x20)
 logged() { grep -qF "$(sed 's/ /\\x20/g' <<<"$1")" <<<"$(syslog_text)"; }
@@ -87,11 +98,14 @@ test_init_and_roles() {
 	done
 	echo "# the agent role's grants (psql \\dp apikey.*):"
 	psql -X -A "$PG_ADMIN" -c '\dp apikey.*' | sed 's/^/#   /'
-	expect_eq "the agent role reads the keys and adds usage rows only" \
-		"deleted_keys=r ip_rules=r key_host_groups=r key_services=r keys=r meta=r usage=a usage_seq_seq=U verifier_services=r" \
+	expect_eq "the agent role reads the keys, and writes no table" \
+		"deleted_keys=r ip_rules=r key_host_groups=r key_services=r keys=r meta=r verifier_services=r" \
 		"$(psql_admin -c "SELECT string_agg(c.relname || '=' || substring(split_part(a::text, '/', 1) from '=(.*)'), ' ' ORDER BY c.relname)
 			FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace, unnest(c.relacl) a
 			WHERE n.nspname = 'apikey' AND a::text LIKE 'apikey_agent=%'")"
+	expect_eq "it reports usage through apikey.report_usage only (and PUBLIC cannot)" "t f" \
+		"$(psql_admin -c "SELECT has_function_privilege('apikey_agent', 'apikey.report_usage(text, bigint, bigint, text, bigint, text, text)', 'EXECUTE'),
+			has_function_privilege('public', 'apikey.report_usage(text, bigint, bigint, text, bigint, text, text)', 'EXECUTE')" | tr '|' ' ')"
 }
 
 test_created_everywhere() {
@@ -101,8 +115,7 @@ test_created_everywhere() {
 	KEY=$(central create $ALICE --name deploy --never-expire --quiet 2>"$WORK/err")
 	expect_eq "a key is created centrally" 0 "$?"
 	for h in 1 2 3; do
-		ms=$(wait_login PAM_SUCCESS 10 host$h $ALICE "$KEY")
-		expect_eq "the central key logs in on host$h (in ${ms} ms)" 0 "$?"
+		waited "the central key logs in on host$h" PAM_SUCCESS 10 host$h $ALICE "$KEY"
 	done
 	expect_eq "a wrong secret is refused on host2" PAM_AUTH_ERR \
 		"$(login host2 $ALICE "$(wrong_secret "$KEY")")"
@@ -118,17 +131,14 @@ test_created_everywhere() {
 test_ip_lists_everywhere() {
 	central edit $ALICE/deploy --allow 10.0.0.0/8 >/dev/null
 	for h in 1 2 3; do
-		ms=$(wait_login PAM_AUTH_ERR 10 host$h $ALICE "$KEY" 127.0.0.1)
-		expect_eq "an allow list added centrally fences host$h (in ${ms} ms)" 0 "$?"
+		waited "an allow list added centrally fences host$h" PAM_AUTH_ERR 10 host$h $ALICE "$KEY" 127.0.0.1
 		expect_eq "host$h accepts the key from an allowed address" PAM_SUCCESS \
 			"$(login host$h $ALICE "$KEY" 10.2.3.4)"
 	done
 	central edit $ALICE/deploy --disable 10.0.0.0/8 >/dev/null
-	ms=$(wait_login PAM_SUCCESS 10 host3 $ALICE "$KEY" 127.0.0.1)
-	expect_eq "an entry switched off centrally no longer fences host3 (in ${ms} ms)" 0 "$?"
+	waited "an entry switched off centrally no longer fences host3" PAM_SUCCESS 10 host3 $ALICE "$KEY" 127.0.0.1
 	central edit $ALICE/deploy --remove 10.0.0.0/8 --deny 127.0.0.0/8 >/dev/null
-	ms=$(wait_login PAM_AUTH_ERR 10 host1 $ALICE "$KEY" 127.0.0.1)
-	expect_eq "a deny entry added centrally refuses on host1 (in ${ms} ms)" 0 "$?"
+	waited "a deny entry added centrally refuses on host1" PAM_AUTH_ERR 10 host1 $ALICE "$KEY" 127.0.0.1
 	central edit $ALICE/deploy --remove 127.0.0.0/8 >/dev/null
 	wait_login PAM_SUCCESS 10 host1 $ALICE "$KEY" 127.0.0.1 >/dev/null
 }
@@ -136,19 +146,19 @@ test_ip_lists_everywhere() {
 test_host_groups() {
 	DB_KEY=$(central create $ALICE --name dbonly --never-expire --host-group db --quiet)
 	for h in 2 3; do
-		ms=$(wait_login PAM_SUCCESS 10 host$h $ALICE "$DB_KEY")
-		expect_eq "a key for host group db works on host$h (in ${ms} ms)" 0 "$?"
+		waited "a key for host group db works on host$h" PAM_SUCCESS 10 host$h $ALICE "$DB_KEY"
 	done
 	expect_eq "a key for host group db is refused on host1 (group web)" PAM_AUTH_ERR \
 		"$(login host1 $ALICE "$DB_KEY")"
 	expect_eq "host1 holds no copy of it" 0 \
 		"$(sqlite3 "$H1_DB" "SELECT count(*) FROM keys WHERE id = '${DB_KEY:5:12}'")"
 	central edit $ALICE/dbonly --remove-host-group db --host-group web >/dev/null
-	ms=$(wait_login PAM_SUCCESS 10 host1 $ALICE "$DB_KEY")
-	expect_eq "moved to group web, it works on host1 (in ${ms} ms)" 0 "$?"
-	ms=$(wait_login PAM_AUTH_ERR 10 host3 $ALICE "$DB_KEY")
-	expect_eq "and is refused on host3, group db only (in ${ms} ms)" 0 "$?"
+	waited "moved to group web, it works on host1" PAM_SUCCESS 10 host1 $ALICE "$DB_KEY"
+	waited "and is refused on host3, group db only" PAM_AUTH_ERR 10 host3 $ALICE "$DB_KEY"
 	expect_eq "host2 (web and db) still accepts it" PAM_SUCCESS "$(login host2 $ALICE "$DB_KEY")"
+	run_cmd central edit $ALICE/dbonly --remove-host-group web
+	expect_eq "removing a key's last host group is refused (it would reach every host)" 1 "$RC"
+	expect_contains "and says to give --all-hosts" "give --all-hosts" "$ERR"
 	run_cmd $CTL create $ALICE --name x --host-group web
 	expect_eq "--host-group without --central is a usage error" 2 "$RC"
 	expect_contains "and says why" "for keys of the central store" "$ERR"
@@ -225,9 +235,12 @@ test_usage_reported() {
 	done
 	expect_eq "a denial on host3 reaches the central store" "address not in allow list" "$denied"
 	central edit $ALICE/deploy --remove 10.0.0.0/8 >/dev/null
-	psql -X -q -At "$(agent_conninfo 1)" -c "INSERT INTO apikey.usage (key_id, host, uses) VALUES ('${KEY:5:12}', 'host2', 0)"
-	expect_eq "an agent's role cannot report as another host" host1 \
-		"$(psql_admin -c "SELECT host FROM apikey.usage ORDER BY seq DESC LIMIT 1")"
+	psql -X -q -At "$(agent_conninfo 1)" -c "SELECT apikey.report_usage('${KEY:5:12}', 1, 2000000000, '203.0.113.9', NULL, NULL, NULL)" >/dev/null
+	expect_eq "a report is the reporting role's, with a time from the future clamped to now" "host1 1" \
+		"$(psql_admin -c "SELECT host, (last_used_at <= extract(epoch FROM now()))::int FROM apikey.usage WHERE key_id = '${KEY:5:12}' AND last_used_ip = '203.0.113.9'" | tr '|' ' ')"
+	psql -X -q -At "$(agent_conninfo 1)" -c "SELECT apikey.report_usage('ZZZZZZZZZZZZ', 1, NULL, NULL, NULL, NULL, NULL)" >/dev/null
+	expect_eq "a report of a key the central store does not hold is dropped" 0 \
+		"$(psql_admin -c "SELECT count(*) FROM apikey.usage WHERE key_id = 'ZZZZZZZZZZZZ'")"
 }
 
 test_uid_binding() {
@@ -286,8 +299,7 @@ test_offline() {
 	check "the agent logged the lost connection" grep -q "lost the central store\|cannot connect" "$WORK/agent2.log"
 	sandbox_pg_start
 	for h in 1 2 3; do
-		ms=$(wait_login PAM_SUCCESS 15 host$h $ALICE "$KEY")
-		expect_eq "started again: host$h resynchronises and accepts it (${ms} ms)" 0 "$?"
+		waited "started again: host$h resynchronises and accepts it" PAM_SUCCESS 15 host$h $ALICE "$KEY"
 	done
 }
 
@@ -309,32 +321,13 @@ test_offline_delete_then_resync() {
 		"$(sqlite3 "$H3_DB" "SELECT count(*) FROM keys WHERE id = '${DB_KEY:5:12}'")"
 }
 
-# A large change straight into the central store (20,000 keys in one
-# transaction, then every description changed in one), killed with -9
+# A large change to the central store (20,000 keys in one transaction,
+# then every description changed in one: tests/central/centralgen.c seals
+# them as apikeyctl does), killed with -9
 # while the agent applies it: the host's store is intact and holds the old
 # or the new state of every key.
-big_insert() {
-	psql_admin <<SQL
-BEGIN;
-UPDATE apikey.meta SET revision = revision + 1 WHERE id = 1;
-INSERT INTO apikey.keys (id, user_name, uid, name, description, hash, created_at, revision)
-SELECT substr(md5('big' || i), 1, 12), '$BOB', $(id -u $BOB), 'big-' || i, 'v1',
-       decode(md5('h' || i) || md5('j' || i), 'hex'), 1700000000,
-       (SELECT revision FROM apikey.meta WHERE id = 1)
-FROM generate_series(1, 20000) i;
-SELECT pg_notify('apikey_changes', 'big');
-COMMIT;
-SQL
-}
-big_update() {
-	psql_admin <<SQL
-BEGIN;
-UPDATE apikey.meta SET revision = revision + 1 WHERE id = 1;
-UPDATE apikey.keys SET description = '$1', revision = (SELECT revision FROM apikey.meta WHERE id = 1) WHERE name LIKE 'big-%';
-SELECT pg_notify('apikey_changes', 'big');
-COMMIT;
-SQL
-}
+big_insert() { "$BIN/centralgen" "$PG_ADMIN" "$PEPPER_DIR/pepper" insert 20000 $BOB "$(id -u $BOB)" big; }
+big_update() { "$BIN/centralgen" "$PG_ADMIN" "$PEPPER_DIR/pepper" describe big "$1"; }
 states() { sqlite3 -cmd '.timeout 5000' "$H2_DB" "SELECT count(*), count(DISTINCT description) FROM keys WHERE name LIKE 'big-%'"; }
 
 test_kill_during_large_change() {
@@ -363,6 +356,60 @@ test_kill_during_large_change() {
 	expect_eq "catching up keeps the store intact" ok "$(sqlite3 "$H2_DB" 'PRAGMA integrity_check')"
 }
 
+# A row changed in the database by someone without the pepper (a DBA, a
+# leaked connection, a server in the middle): the seal no longer matches,
+# and no host mirrors the key.
+bump() {
+	psql_admin -c "UPDATE apikey.meta SET revision = revision + 1 WHERE id = 1 RETURNING revision" |
+		head -1
+}
+tamper() { # tamper SQL-with-REV: one change, as apikeyctl would commit it
+	psql_admin <<SQL >/dev/null
+BEGIN;
+UPDATE apikey.meta SET revision = revision + 1 WHERE id = 1;
+$(sed "s/REV/(SELECT revision FROM apikey.meta WHERE id = 1)/g" <<<"$1")
+SELECT pg_notify('apikey_changes', (SELECT revision::text FROM apikey.meta WHERE id = 1));
+COMMIT;
+SQL
+}
+test_seal() {
+	S_KEY=$(central create $ALICE --name sealed --never-expire --allow 127.0.0.0/8 --quiet)
+	wait_login PAM_SUCCESS 10 host1 $ALICE "$S_KEY" 127.0.0.1 >/dev/null
+	tamper "UPDATE apikey.keys SET user_name = 'root', uid = 0, revision = REV WHERE id = '${S_KEY:5:12}';"
+	waited "a key made root's in the database is dropped by the host" PAM_AUTH_ERR 10 host1 $ALICE "$S_KEY" 127.0.0.1
+	expect_eq "and does not log in as root" PAM_AUTH_ERR "$(login host1 root "$S_KEY" 127.0.0.1)"
+	check "the agent says the seal does not match" grep -q "${S_KEY:5:12} not mirrored: damaged in the central store (its seal does not match" "$WORK/agent1.log"
+	tamper "UPDATE apikey.keys SET user_name = '$ALICE', uid = $(id -u $ALICE), revision = REV WHERE id = '${S_KEY:5:12}';"
+	wait_login PAM_SUCCESS 10 host1 $ALICE "$S_KEY" 127.0.0.1 >/dev/null
+	expect_eq "put back as apikeyctl sealed it, it logs in again" PAM_SUCCESS "$(login host1 $ALICE "$S_KEY" 127.0.0.1)"
+	tamper "DELETE FROM apikey.ip_rules WHERE key_id = '${S_KEY:5:12}'; UPDATE apikey.keys SET revision = REV WHERE id = '${S_KEY:5:12}';"
+	waited "an allow list removed in the database does not open the key: it is dropped" PAM_AUTH_ERR 10 host1 $ALICE "$S_KEY" 192.0.2.1
+	tamper "INSERT INTO apikey.verifier_services VALUES ('sshd');"
+	sleep 0.5
+	expect_lacks "a verifier service added in the database is not mirrored" sshd \
+		"$(sqlite3 "$H1_DB" "SELECT service FROM verifier_services")"
+	check "and the agent says why" grep -q "verifier group's services do not match their seal" "$WORK/agent1.log"
+	run_cmd central list
+	expect_contains "apikeyctl --central leaves the changed key out, and says so" \
+		"central key ${S_KEY:5:12} is left out: its seal does not match" "$ERR"
+	tamper "DELETE FROM apikey.verifier_services WHERE service = 'sshd';"
+	central delete ${S_KEY:5:12} --yes >/dev/null 2>&1
+	psql_admin -c "DELETE FROM apikey.keys WHERE id = '${S_KEY:5:12}'"
+}
+
+# NOTIFY needs no privilege: a flood from an agent's role is old news to
+# the others, and costs their stores no write
+test_notify_flood() {
+	before=$(sqlite3 "$H2_DB" "SELECT revision FROM central_sync")
+	psql -X -q "$(agent_conninfo 1)" -c "DO \$\$ BEGIN FOR i IN 1..300 LOOP PERFORM pg_notify('apikey_changes', '1'); END LOOP; END \$\$" >/dev/null
+	sleep 0.3
+	expect_eq "a flood of old notifications changes nothing on host2" "$before" \
+		"$(sqlite3 "$H2_DB" "SELECT revision FROM central_sync")"
+	run_cmd $BIN/apikeyctl --central "host=$PG_DIR dbname=postgres user=postgres password=x" list
+	expect_eq "a password in a command-line connection string is refused" 1 "$RC"
+	expect_contains "and says why" "readable by every local user" "$ERR"
+}
+
 test_grants() {
 	c=$(agent_conninfo 1)
 	for sql in "INSERT INTO apikey.keys (id, user_name, uid, name, hash, created_at, revision) VALUES ('AAAAAAAAAAAA', 'root', 0, 'evil', decode(repeat('00', 32), 'hex'), 1, 1)" \
@@ -374,14 +421,15 @@ test_grants() {
 		"INSERT INTO apikey.verifier_services VALUES ('sshd')" \
 		"UPDATE apikey.meta SET revision = 0" \
 		"SELECT count(*) FROM apikey.usage" \
+		"INSERT INTO apikey.usage (key_id, host, uses, received_at) VALUES ('${KEY:5:12}', 'host2', 1, now())" \
 		"UPDATE apikey.usage SET uses = 0" \
 		"DELETE FROM apikey.usage" \
 		"CREATE TABLE apikey.x (i int)"; do
 		run_cmd psql -X -q -At -v ON_ERROR_STOP=1 "$c" -c "$sql"
 		expect_contains "an agent's credentials cannot: ${sql:0:40}" "permission denied" "$ERR"
 	done
-	run_cmd psql -X -q -At -v ON_ERROR_STOP=1 "$c" -c "INSERT INTO apikey.usage (key_id, uses) VALUES ('${KEY:5:12}', 1)"
-	expect_eq "an agent's credentials can add a usage row" 0 "$RC"
+	run_cmd psql -X -q -At -v ON_ERROR_STOP=1 "$c" -c "SELECT apikey.report_usage('${KEY:5:12}', 1, NULL, NULL, NULL, NULL, NULL)"
+	expect_eq "an agent's credentials can report usage" 0 "$RC"
 }
 
 test_conf_file() {
@@ -426,6 +474,8 @@ test_verifier_services
 test_usage_reported
 test_uid_binding
 test_delete_everywhere
+test_seal
+test_notify_flood
 test_grants
 test_conf_file
 test_pepper_mismatch

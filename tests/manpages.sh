@@ -13,6 +13,7 @@ CTL_PAGE=$TOP/ctl/apikeyctl.8
 HELPER_PAGE=$TOP/helper/apikey-helper.8
 ASKPASS_PAGE=$TOP/askpass/apikey-askpass.1
 DAEMON_PAGE=$TOP/daemon/apikeyd.8
+SYNC_PAGE=$TOP/sync/apikey-sync.8
 
 # roff source as plain words: \- -> -, font escapes and comments gone
 plain() {
@@ -28,7 +29,7 @@ tagged() {
 }
 
 # --- rendering
-for page in "$MODULE_PAGE" "$CTL_PAGE" "$HELPER_PAGE" "$DAEMON_PAGE" "$ASKPASS_PAGE"; do
+for page in "$MODULE_PAGE" "$CTL_PAGE" "$HELPER_PAGE" "$DAEMON_PAGE" "$SYNC_PAGE" "$ASKPASS_PAGE"; do
 	name=${page#"$TOP"/}
 	run_cmd env LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -E UTF-8 -l -Tutf8 -Z "$page"
 	expect_eq "$name renders without groff warnings" "0:" "$RC:$ERR"
@@ -124,6 +125,17 @@ expect_contains "apikeyd(8) states the connection cap the code has" "At most $(l
 expect_contains "apikeyd(8) states the per-uid cap the code has" "at most $(limit CONNS_PER_UID server.h) from one uid" "$(plain "$DAEMON_PAGE")"
 expect_contains "apikeyd(8) states the request deadline the code has" "has $(($(limit REQUEST_DEADLINE_MS server.h) / 1000)) seconds" "$(plain "$DAEMON_PAGE")"
 expect_contains "apikeyd(8) states the batch interval the code has" "gathered in $(limit QUEUE_FLUSH_MS queue.h) milliseconds" "$(plain "$DAEMON_PAGE")"
+
+# --- apikey-sync(8): every option of its getopt table
+sync_flags=$(grep -o '{"[a-z-]*", *\(required\|no\)_argument' "$TOP/sync/main.c" | sed 's/{"\([a-z-]*\)".*/\1/')
+expect_eq "apikey-sync's getopt table has the 8 known options (extractor works)" \
+	"central db pepper host-group max-stale once log-stderr help" "$(echo $sync_flags)"
+for f in $sync_flags; do
+	check "apikey-sync(8) OPTIONS documents --$f" tagged "$SYNC_PAGE" OPTIONS "--$f"
+done
+for s in CENTRAL.CONF MAX_STALE LOGGING "EXIT STATUS" SECURITY FILES; do
+	check "apikey-sync(8) has a $s section" grep -q "^\.SH $s" "$SYNC_PAGE"
+done
 
 # --- apikey-askpass(1): every variable it reads
 vars=$(grep -o 'getenv("[A-Z_]*")' "$TOP/askpass/askpass.c" | sed 's/getenv("\(.*\)")/\1/')

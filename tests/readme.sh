@@ -46,7 +46,7 @@ extract() {
 	' "$1"
 }
 extract "$TOP/README.md"
-for page in "$TOP"/pam_apikey/*.8 "$TOP"/ctl/*.8 "$TOP"/helper/*.8 "$TOP"/askpass/*.1; do
+for page in "$TOP"/pam_apikey/*.8 "$TOP"/ctl/*.8 "$TOP"/helper/*.8 "$TOP"/sync/*.8 "$TOP"/askpass/*.1; do
 	extract "$page"
 done
 # roff bodies: \- is -, \e is a backslash, \(dq a double quote
@@ -72,7 +72,7 @@ unmarked() { # FILE: the blocks (```...``` or .EX/.EE) that look like it, unmark
 	' "$1"
 }
 expect_eq "every PAM or sshd configuration block in README.md and the man pages is marked as a snippet" "" \
-	"$(for f in "$TOP/README.md" "$TOP"/pam_apikey/*.8 "$TOP"/ctl/*.8 "$TOP"/helper/*.8 "$TOP"/askpass/*.1; do unmarked "$f"; done)"
+	"$(for f in "$TOP/README.md" "$TOP"/pam_apikey/*.8 "$TOP"/ctl/*.8 "$TOP"/helper/*.8 "$TOP"/sync/*.8 "$TOP"/askpass/*.1; do unmarked "$f"; done)"
 
 # ---- the product, installed in this namespace only -----------------------
 

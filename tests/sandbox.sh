@@ -75,6 +75,7 @@ sandbox_setup() {
 	for t in apikeyctl apikeyd apikey-sync apikey-askpass pam-test log-listen testtool; do
 		install -m 0755 "$BUILD/$t" "$BIN/$t"
 	done
+	[ -x "$BUILD/centralgen" ] && install -m 0755 "$BUILD/centralgen" "$BIN/centralgen"
 	mkdir -m 0700 "$WORK/store" "$WORK/pepper"
 	mount --bind "$WORK/store" "$STORE_DIR"
 	mount --bind "$WORK/pepper" "$PEPPER_DIR"

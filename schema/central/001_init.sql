@@ -15,7 +15,9 @@ CREATE TABLE apikey.meta (
   id             integer PRIMARY KEY CHECK (id = 1),
   schema_version integer NOT NULL DEFAULT 0,
   revision       bigint  NOT NULL DEFAULT 0 CHECK (revision >= 0),
-  pepper_check   bytea   CHECK (pepper_check IS NULL OR length(pepper_check) = 32)
+  pepper_check   bytea   CHECK (pepper_check IS NULL OR length(pepper_check) = 32),
+  -- the seal of the verifier group's services (central/rowmac.h)
+  verifier_seal  bytea   CHECK (verifier_seal IS NULL OR length(verifier_seal) = 32)
 );
 INSERT INTO apikey.meta (id) VALUES (1);
 
@@ -31,6 +33,9 @@ CREATE TABLE apikey.keys (
   rotated_to   text    CHECK (rotated_to ~ '^[0-9A-Za-z]{12}$'),
   rotated_from text    CHECK (rotated_from ~ '^[0-9A-Za-z]{12}$'),
   revision     bigint  NOT NULL CHECK (revision > 0),
+  -- apikeyctl's seal over the row and its lists (central/rowmac.h): a
+  -- host mirrors only a key whose seal it can check with the pepper
+  seal         bytea   NOT NULL CHECK (length(seal) = 32),
   UNIQUE (user_name, name) DEFERRABLE INITIALLY DEFERRED
 );
 CREATE INDEX keys_by_revision ON apikey.keys (revision);
@@ -66,33 +71,60 @@ CREATE TABLE apikey.deleted_keys (
 );
 CREATE INDEX deleted_keys_by_revision ON apikey.deleted_keys (revision);
 
--- What the hosts report: one row per key and batch, from the agent's role
--- (host is forced to that role's name: a host cannot report as another).
+-- What the hosts report: one row per key and host, written only through
+-- apikey.report_usage (below), which names the host after the reporting
+-- role (a host cannot report as another), takes reports of existing keys
+-- only, clamps times to the server's clock, and adds up uses.  Rows go
+-- with their key.
 CREATE TABLE apikey.usage (
-  seq           bigserial   PRIMARY KEY,
-  key_id        text        NOT NULL CHECK (key_id ~ '^[0-9A-Za-z]{12}$'),
+  key_id        text        NOT NULL REFERENCES apikey.keys (id) ON DELETE CASCADE,
   host          text        NOT NULL,
-  received_at   timestamptz NOT NULL,
-  uses          bigint      NOT NULL CHECK (uses BETWEEN 0 AND 1000000000),
+  uses          bigint      NOT NULL DEFAULT 0 CHECK (uses >= 0),
   last_used_at  bigint      CHECK (last_used_at > 0),
   last_used_ip  text        CHECK (length(last_used_ip) <= 255),
   denied_at     bigint      CHECK (denied_at > 0),
   denied_ip     text        CHECK (length(denied_ip) <= 255),
-  denied_reason text        CHECK (length(denied_reason) <= 255)
+  denied_reason text        CHECK (length(denied_reason) <= 255),
+  received_at   timestamptz NOT NULL,
+  PRIMARY KEY (key_id, host)
 );
-CREATE INDEX usage_by_key ON apikey.usage (key_id, seq);
 
-CREATE FUNCTION apikey.usage_stamp() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION apikey.report_usage(p_key text, p_uses bigint,
+    p_used_at bigint, p_used_ip text, p_denied_at bigint, p_denied_ip text,
+    p_reason text) RETURNS void
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  now_s bigint := extract(epoch FROM now())::bigint;
 BEGIN
-  NEW.host := session_user;
-  NEW.received_at := now();
-  RETURN NEW;
+  IF p_uses IS NULL OR p_uses < 0 OR p_uses > 1000000 THEN
+    RAISE EXCEPTION 'bad use count';
+  END IF;
+  -- (least() would turn a NULL into now)
+  IF p_used_at > now_s THEN p_used_at := now_s; END IF;
+  IF p_denied_at > now_s THEN p_denied_at := now_s; END IF;
+  INSERT INTO apikey.usage AS u (key_id, host, uses, last_used_at,
+      last_used_ip, denied_at, denied_ip, denied_reason, received_at)
+    SELECT p_key, session_user, p_uses, p_used_at, p_used_ip, p_denied_at,
+      p_denied_ip, p_reason, now()
+    WHERE EXISTS (SELECT 1 FROM apikey.keys WHERE id = p_key)
+  ON CONFLICT (key_id, host) DO UPDATE SET
+    uses = u.uses + EXCLUDED.uses,
+    last_used_ip = CASE WHEN EXCLUDED.last_used_at >= coalesce(u.last_used_at, 0)
+      THEN EXCLUDED.last_used_ip ELSE u.last_used_ip END,
+    last_used_at = greatest(u.last_used_at, EXCLUDED.last_used_at),
+    denied_ip = CASE WHEN EXCLUDED.denied_at >= coalesce(u.denied_at, 0)
+      THEN EXCLUDED.denied_ip ELSE u.denied_ip END,
+    denied_reason = CASE WHEN EXCLUDED.denied_at >= coalesce(u.denied_at, 0)
+      THEN EXCLUDED.denied_reason ELSE u.denied_reason END,
+    denied_at = greatest(u.denied_at, EXCLUDED.denied_at),
+    received_at = now();
 END
 $$;
-CREATE TRIGGER usage_stamp BEFORE INSERT ON apikey.usage
-  FOR EACH ROW EXECUTE FUNCTION apikey.usage_stamp();
+REVOKE ALL ON FUNCTION apikey.report_usage(text, bigint, bigint, text, bigint,
+  text, text) FROM PUBLIC;
 
--- The agents' role: read the keys, add usage rows; nothing else.  Each
+-- The agents' role: read the keys, report usage; nothing else.  Each
 -- host logs in as its own role, a member of this one.
 DO $$
 BEGIN
@@ -105,5 +137,5 @@ GRANT USAGE ON SCHEMA apikey TO apikey_agent;
 GRANT SELECT ON apikey.meta, apikey.keys, apikey.ip_rules, apikey.key_services,
   apikey.key_host_groups, apikey.verifier_services, apikey.deleted_keys
   TO apikey_agent;
-GRANT INSERT ON apikey.usage TO apikey_agent;
-GRANT USAGE ON SEQUENCE apikey.usage_seq_seq TO apikey_agent;
+GRANT EXECUTE ON FUNCTION apikey.report_usage(text, bigint, bigint, text,
+  bigint, text, text) TO apikey_agent;

@@ -38,6 +38,7 @@ int main(void)
 	test_safefile();
 	test_sitepolicy();
 	test_store();
+	test_central();
 	printf("# unit: %d passed, %d failed\n", passed, failed);
 	return failed == 0 ? 0 : 1;
 }

@@ -23,5 +23,6 @@ void test_pak(void);
 void test_safefile(void);
 void test_store(void);
 void test_sitepolicy(void);
+void test_central(void);
 
 #endif
