@@ -95,7 +95,7 @@ CREATE FUNCTION apikey.report_usage(p_key text, p_uses bigint,
   LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  now_s bigint := extract(epoch FROM now())::bigint;
+  now_s bigint := floor(extract(epoch FROM now()))::bigint;
 BEGIN
   IF p_uses IS NULL OR p_uses < 0 OR p_uses > 1000000 THEN
     RAISE EXCEPTION 'bad use count';
