@@ -17,7 +17,7 @@
 #define KEYS_SQL                                                               \
 	"SELECT id, user_name, uid, name, description, encode(hash, 'hex'), "  \
 	"created_at, expires_at, rotated_to, rotated_from, "                   \
-	"encode(seal, 'hex') FROM apikey.keys k "
+	"encode(seal, 'hex'), revision FROM apikey.keys k "
 #define CHANGED " WHERE $1::bigint < 0 OR k.revision > $1::bigint "
 
 static const char *const LIST_SQL[] = {
@@ -44,7 +44,8 @@ enum {
 	K_EXPIRES,
 	K_ROTATED_TO,
 	K_ROTATED_FROM,
-	K_SEAL
+	K_SEAL,
+	K_REVISION
 };
 
 static bool id_valid(const char *id)
@@ -213,6 +214,7 @@ static void take_list(const PGresult *r, int *cursor, const char *id,
 struct central_fetch {
 	PGresult *keys, *lists[LIST_COUNT], *deleted;
 	unsigned char seal_key[ROW_MAC_LEN];
+	long long since; /* the revision the changes are after (-1: all) */
 	char (*services)[REQ_SERVICE_MAX + 1];
 	size_t service_count, service_cap;
 	bool services_sealed;
@@ -292,7 +294,6 @@ struct central_fetch *central_fetch(PGconn *pg, long long since,
 {
 	struct central_fetch *f = calloc(1, sizeof *f);
 	char since_text[24];
-	const char *params[] = {since_text};
 	bool ok;
 
 	if (f == NULL) {
@@ -301,14 +302,16 @@ struct central_fetch *central_fetch(PGconn *pg, long long since,
 	}
 	memcpy(f->seal_key, seal_key, ROW_MAC_LEN);
 	snprintf(since_text, sizeof since_text, "%lld", since);
+	/* every tombstone (a full read too): a deleted key's row put back
+	 * is refused by its tombstone */
 	ok = run_key_queries(pg, since_text, f, err, errlen) &&
-	     (since < 0 ||
-	      (f->deleted = central_exec(
-		   pg,
-		   "SELECT DISTINCT key_id FROM apikey.deleted_keys "
-		   "WHERE revision > $1::bigint",
-		   1, params, PGRES_TUPLES_OK, err, errlen)) != NULL) &&
+	     (f->deleted = central_exec(
+		  pg,
+		  "SELECT key_id, max(revision) FROM apikey.deleted_keys "
+		  "GROUP BY key_id ORDER BY key_id COLLATE \"C\"",
+		  0, NULL, PGRES_TUPLES_OK, err, errlen)) != NULL &&
 	     fetch_services(pg, f, err, errlen);
+	f->since = since;
 	if (!ok) {
 		central_fetch_free(f);
 		return NULL;
@@ -341,6 +344,22 @@ static bool sealed(const PGresult *r, int row, const unsigned char *seal_key,
 	       row_mac_matches(mac, PQgetvalue(r, row, K_SEAL));
 }
 
+/* A tombstone of id at or after revision: the key was deleted after this
+ * row was written (tombstones and keys both in id order). */
+static bool tombstoned(const PGresult *r, int *cursor, const char *id,
+		       long long revision)
+{
+	long long deleted = 0;
+
+	while (*cursor < PQntuples(r) &&
+	       strcmp(PQgetvalue(r, *cursor, 0), id) < 0)
+		(*cursor)++;
+	return *cursor < PQntuples(r) &&
+	       strcmp(PQgetvalue(r, *cursor, 0), id) == 0 &&
+	       central_int(r, *cursor, 1, 0, INT64_MAX, &deleted) &&
+	       deleted >= revision;
+}
+
 /* PostgreSQL orders text by its collation, the merge below by bytes: the
  * ids are [0-9A-Za-z], so "C" order is asked of each ORDER BY. */
 bool central_fetch_keys(struct central_fetch *f, central_key_fn fn, void *ctx,
@@ -350,7 +369,7 @@ bool central_fetch_keys(struct central_fetch *f, central_key_fn fn, void *ctx,
 						  add_group};
 	static struct key_record rec;
 	unsigned char hash[KEY_HASH_LEN];
-	int cursor[LIST_COUNT] = {0};
+	int cursor[LIST_COUNT] = {0}, tomb = 0;
 	bool ok = true;
 
 	*bad_ids = 0;
@@ -367,9 +386,15 @@ bool central_fetch_keys(struct central_fetch *f, central_key_fn fn, void *ctx,
 		snprintf(rec.id, sizeof rec.id, "%s", id);
 		rec.central = true;
 		damaged = read_row(f->keys, row, &rec, hash);
+		if (!central_int(f->keys, row, K_REVISION, 1, INT64_MAX,
+				 &rec.central_revision))
+			damaged = "bad revision";
 		for (int i = 0; i < LIST_COUNT; i++)
 			take_list(f->lists[i], &cursor[i], id, adders[i], &rec,
 				  &damaged);
+		if (tombstoned(f->deleted, &tomb, id, rec.central_revision))
+			damaged = "deleted: its row was put back after its "
+				  "delete";
 		if (damaged == NULL &&
 		    !sealed(f->keys, row, f->seal_key, &rec, hash))
 			damaged = "its seal does not match (changed outside "

@@ -41,8 +41,10 @@ void central_fetch_free(struct central_fetch *f);
 bool central_fetch_keys(struct central_fetch *f, central_key_fn fn, void *ctx,
 			long long *bad_ids, char *err, size_t errlen);
 
-/* Each id deleted (none for a full read); false (with err) from fn stops
- * the walk, which then fails. */
+/* Each id the central store deleted after the revision fetched from (every
+ * one for a full read); false (with err) from fn stops
+ * the walk, which then fails.  (A key row put back after its tombstone is
+ * damaged to central_fetch_keys.) */
 typedef bool (*central_id_fn)(const char *id, void *ctx, char *err,
 			      size_t errlen);
 bool central_fetch_deleted(struct central_fetch *f, central_id_fn fn, void *ctx,

@@ -6,8 +6,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "central_schema.h"
+
+/* libpq's default socket directory (pg_config_manual.h), when neither the
+ * connection string nor the environment names a host */
+#ifndef DEFAULT_PGSOCKET_DIR
+#define DEFAULT_PGSOCKET_DIR "/var/run/postgresql"
+#endif
 
 /* The server's message, its first line, every byte that is not printable
  * ASCII shown as '?': it may echo what a client sent. */
@@ -33,10 +40,14 @@ void central_error(PGconn *pg, const char *what, char *err, size_t errlen)
 	pg_error(pg, NULL, what, err, errlen);
 }
 
-static bool loopback(const char *addr)
+/* A unix socket directory only root or the server's user can write in:
+ * no other local user can put a server of their own there. */
+static bool socket_dir_safe(const char *dir)
 {
-	return strcmp(addr, "localhost") == 0 ||
-	       strncmp(addr, "127.", 4) == 0 || strcmp(addr, "::1") == 0;
+	struct stat st;
+
+	return dir[0] == '/' && stat(dir, &st) == 0 && S_ISDIR(st.st_mode) &&
+	       (st.st_mode & S_IWOTH) == 0;
 }
 
 bool central_transport_safe(const char *host, const char *hostaddr,
@@ -45,11 +56,40 @@ bool central_transport_safe(const char *host, const char *hostaddr,
 	if (ssl_in_use && sslmode != NULL &&
 	    strcmp(sslmode, "verify-full") == 0)
 		return true;
+	/* TCP, loopback too (any local user may listen on a free port),
+	 * and abstract sockets (anyone may bind one) need TLS */
 	if (hostaddr != NULL && hostaddr[0] != '\0')
-		return loopback(hostaddr);
-	if (host == NULL || host[0] == '\0')
 		return false;
-	return host[0] == '/' || host[0] == '@' || loopback(host);
+	return host != NULL && socket_dir_safe(host);
+}
+
+/* Every host the connection string names (or, where it names none, the
+ * environment or libpq's default) is a safe unix socket directory. */
+static bool sockets_only(const char *conninfo)
+{
+	PQconninfoOption *opts = PQconninfoParse(conninfo, NULL);
+	const char *host = NULL;
+	char hosts[1024], *save = NULL;
+	bool safe = opts != NULL;
+
+	for (PQconninfoOption *o = opts; safe && o->keyword != NULL; o++) {
+		if (strcmp(o->keyword, "hostaddr") == 0 && o->val != NULL &&
+		    o->val[0] != '\0')
+			safe = false;
+		if (strcmp(o->keyword, "host") == 0 && o->val != NULL)
+			host = o->val;
+	}
+	if (safe && host == NULL)
+		host = getenv("PGHOSTADDR") != NULL ? "" : getenv("PGHOST");
+	if (safe && host == NULL)
+		host = DEFAULT_PGSOCKET_DIR;
+	snprintf(hosts, sizeof hosts, "%s", safe ? host : "");
+	for (char *h = strtok_r(hosts, ",", &save); safe && h != NULL;
+	     h = strtok_r(NULL, ",", &save))
+		safe = socket_dir_safe(h);
+	safe = safe && hosts[0] != '\0';
+	PQconninfoFree(opts);
+	return safe;
 }
 
 bool central_conninfo_without_password(const char *conninfo, char *err,
@@ -101,10 +141,25 @@ PGconn *central_connect(const char *conninfo, const char *application,
 				    "keepalives_count",
 				    "tcp_user_timeout",
 				    "dbname",
+				    "sslmode",
 				    NULL};
-	const char *const values[] = {application, "10",    "1",      "10", "5",
-				      "3",	   "30000", conninfo, NULL};
-	PGconn *pg = PQconnectdbParams(keys, values, 1);
+	const char *const values[] = {application,   "10", "1",	    "10",
+				      "5",	     "3",  "30000", conninfo,
+				      "verify-full", NULL};
+	/* anything but a safe socket gets TLS that checks the server before
+	 * a password is sent (sslmode after dbname wins over the string's);
+	 * a socket ends the list before it */
+	bool local = sockets_only(conninfo);
+	const char *const *vals = values;
+	const char *local_values[sizeof values / sizeof values[0]];
+	PGconn *pg;
+
+	memcpy(local_values, values, sizeof values);
+	if (local) {
+		local_values[8] = NULL;
+		vals = local_values;
+	}
+	pg = PQconnectdbParams(keys, vals, 1);
 	char sslmode[32];
 
 	if (pg == NULL) {

@@ -17,12 +17,15 @@
 /* the channel apikeyctl notifies, after each change, with the revision */
 #define CENTRAL_CHANNEL "apikey_changes"
 
-/* How a connection reaches the server is safe for keys: a unix socket
- * (host is a directory), the loopback address, or TLS that checked the
- * server's certificate and name (sslmode=verify-full).  Anything else
- * could be a server in the middle feeding hosts keys, or withholding
- * deletes while they look in contact.  host and hostaddr as libpq says
- * the connection went (PQhost, PQhostaddr; NULL or "" when none). */
+/* How a connection reaches the server is safe for keys: a unix socket in
+ * a directory no other user may write in, or TLS that checked the
+ * server's certificate and name (sslmode=verify-full).  Anything else --
+ * TCP, loopback too, or an abstract socket -- could be a server in the
+ * middle (or a local user's) feeding hosts keys, or withholding deletes
+ * while they look in contact.  host and hostaddr as libpq says the
+ * connection went (PQhost, PQhostaddr; NULL or "" when none).
+ * central_connect asks for verify-full before connecting to anything but
+ * such a socket, so no password goes to an unchecked server. */
 bool central_transport_safe(const char *host, const char *hostaddr,
 			    const char *sslmode, bool ssl_in_use);
 

@@ -73,8 +73,9 @@ void row_mac_key_record(const unsigned char key[ROW_MAC_LEN],
 	crypto_generichash_state st;
 
 	crypto_generichash_init(&st, key, ROW_MAC_LEN, ROW_MAC_LEN);
-	put_text(&st, "key v1");
+	put_text(&st, "key v2");
 	put_text(&st, rec->id);
+	put_number(&st, rec->central_revision);
 	put_text(&st, rec->user);
 	put_number(&st, rec->uid);
 	put_text(&st, rec->name);

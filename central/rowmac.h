@@ -7,8 +7,10 @@
  * the database but does not hold the pepper (a DBA, a leaked connection,
  * a host's agent role, a server in the middle) cannot make a key another
  * user's, root's, longer-lived, unfenced or wider in scope: a changed row
- * fails its check and is not mirrored.  (Removing rows, or putting back an
- * older sealed row, remains possible: see docs/DESIGN.md.)
+ * fails its check and is not mirrored.  The revision is sealed too, so an
+ * older sealed row put back cannot pass for a newer one; hosts keep the
+ * ids deleted and the revision they hold (core/mirror.c).  (Removing rows
+ * remains possible: see docs/DESIGN.md.)
  */
 #ifndef APIKEY_CENTRAL_ROWMAC_H
 #define APIKEY_CENTRAL_ROWMAC_H
@@ -25,9 +27,9 @@
 void row_mac_key(const unsigned char pepper[PEPPER_LEN],
 		 unsigned char key[ROW_MAC_LEN]);
 
-/* A key's seal: its id, owner, uid, name, description, hash, times,
- * rotation links, IP rules (in order), services and host groups (as
- * sets). */
+/* A key's seal: its id, the revision that wrote it, its owner, uid, name,
+ * description, hash, times, rotation links, IP rules (in order), services and
+ * host groups (as sets). */
 void row_mac_key_record(const unsigned char key[ROW_MAC_LEN],
 			const struct key_record *rec,
 			const unsigned char hash[KEY_HASH_LEN],

@@ -22,27 +22,34 @@ static int change_text(struct store *s, const char *sql, const char *text,
 	return changed;
 }
 
-/* The upsert; rows changed (0: a local key holds the id) or -1. */
+/* The upsert; rows changed (0: a local key holds the id, the host saw
+ * the key deleted, or holds a newer copy) or -1. */
 static int upsert(struct store *s, const struct key_record *rec,
 		  const unsigned char hash[KEY_HASH_LEN],
 		  enum store_result *result)
 {
 	sqlite3_stmt *stmt = store_prepare(
-	    s, "INSERT INTO keys (" STORE_KEY_INSERT_COLUMNS ", origin) "
-	       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'central') "
-	       "ON CONFLICT (id) DO UPDATE SET user = excluded.user, "
-	       "uid = excluded.uid, name = excluded.name, "
-	       "description = excluded.description, hash = excluded.hash, "
-	       "created_at = excluded.created_at, "
-	       "expires_at = excluded.expires_at, "
-	       "rotated_to = excluded.rotated_to, "
-	       "rotated_from = excluded.rotated_from "
-	       "WHERE keys.origin = 'central'");
+	    s,
+	    "INSERT INTO keys (" STORE_KEY_INSERT_COLUMNS
+	    ", origin, central_revision) "
+	    "SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'central', ?11 "
+	    "WHERE NOT EXISTS (SELECT 1 FROM central_deleted WHERE id = ?1) "
+	    "ON CONFLICT (id) DO UPDATE SET user = excluded.user, "
+	    "uid = excluded.uid, name = excluded.name, "
+	    "description = excluded.description, hash = excluded.hash, "
+	    "created_at = excluded.created_at, "
+	    "expires_at = excluded.expires_at, "
+	    "rotated_to = excluded.rotated_to, "
+	    "rotated_from = excluded.rotated_from, "
+	    "central_revision = excluded.central_revision "
+	    "WHERE keys.origin = 'central' AND "
+	    "excluded.central_revision >= coalesce(keys.central_revision, 0)");
 	int changed = -1;
 
 	*result = STORE_ERROR;
 	if (stmt != NULL) {
 		store_bind_key(stmt, rec, hash);
+		sqlite3_bind_int64(stmt, 11, rec->central_revision);
 		changed = store_run_change(s, stmt, "mirroring key", result);
 	}
 	store_done(s, stmt);
@@ -81,7 +88,10 @@ enum store_result mirror_put(struct store *s, const struct key_record *rec,
 	if (result != STORE_OK)
 		return result;
 	if (changed == 0) {
-		store_set_error(s, "a local key has id %s", rec->id);
+		store_set_error(s,
+				"a local key holds id %s, or this host saw it "
+				"deleted, or holds a newer copy",
+				rec->id);
 		return STORE_CONFLICT;
 	}
 	return store_write_lists(s, rec, true);
@@ -95,6 +105,17 @@ enum store_result mirror_drop(struct store *s, const char *id)
 	    "removing a central key", &result);
 
 	return changed == 0 ? STORE_NOT_FOUND : result;
+}
+
+enum store_result mirror_forget(struct store *s, const char *id)
+{
+	enum store_result result = mirror_drop(s, id);
+
+	if (result != STORE_OK && result != STORE_NOT_FOUND)
+		return result;
+	change_text(s, "INSERT OR IGNORE INTO central_deleted (id) VALUES (?1)",
+		    id, "recording a delete", &result);
+	return result;
 }
 
 enum store_result mirror_sweep_begin(struct store *s)

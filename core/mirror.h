@@ -24,14 +24,18 @@
 /* ---- the agent -------------------------------------------------------- */
 
 /* Puts a central key (new or changed) into the store.  STORE_CONFLICT when
- * a local key holds its id or its user and name: the local key stays and
- * the central one is not mirrored here. */
+ * a local key holds its id or its user and name (the local key stays), the
+ * host saw the key deleted, or holds a copy of a later revision: the row
+ * is not taken. */
 enum store_result mirror_put(struct store *s, const struct key_record *rec,
 			     const unsigned char hash[KEY_HASH_LEN]);
 
 /* Removes a central key (deleted there, or no longer meant for this host);
  * STORE_NOT_FOUND when the store holds no central key of that id. */
 enum store_result mirror_drop(struct store *s, const char *id);
+
+/* A central key deleted there: dropped, and its id never taken again. */
+enum store_result mirror_forget(struct store *s, const char *id);
 
 /* A full resynchronisation: mirror_sweep_begin, then mirror_seen for each
  * key the central store holds for this host, then mirror_sweep removes

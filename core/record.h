@@ -61,6 +61,7 @@ struct key_record {
 	/* a key mirrored from the central store (apikey-sync), and the
 	 * agent's last contact with it (0: none) and allowance */
 	bool central;
+	long long central_revision; /* the central store's, of this row */
 	time_t synced_at;
 	long long max_stale;
 	/* the central store's view: the host of the last use, or "" */

@@ -284,6 +284,7 @@ static bool push_key(const char *id, void *ctx)
 		return false;
 	}
 	sodium_bin2hex(hex, sizeof hex, hash, sizeof hash);
+	rec.central_revision = strtoll(p->revision, NULL, 10);
 	row_mac_key_record(central.seal_key, &rec, hash, seal);
 	sodium_bin2hex(seal_hex, sizeof seal_hex, seal, sizeof seal);
 	snprintf(uid, sizeof uid, "%lld", rec.uid);

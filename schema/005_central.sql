@@ -8,6 +8,10 @@
 -- it ('apikeyctl --central list'); NULL in a host's own store.
 -- keys.sent_use_count, keys.sent_denied_at: the agent's record of the use
 -- count and the denial it last reported to the central store.
+-- keys.central_revision: the central revision that wrote a central key's
+-- row (sealed with it): an older row is never taken over a newer one.
+-- central_deleted: the central keys this host saw deleted; ids are random
+-- and never come back, so a deleted key's row put back is refused.
 -- key_host_groups: the host groups a central key is mirrored to (none:
 -- every host).
 -- central_sync: the agent's last contact with the central store; a central
@@ -19,6 +23,11 @@ ALTER TABLE keys ADD COLUMN last_used_host TEXT
 ALTER TABLE keys ADD COLUMN sent_use_count INTEGER NOT NULL DEFAULT 0
   CHECK (sent_use_count >= 0);
 ALTER TABLE keys ADD COLUMN sent_denied_at INTEGER;
+ALTER TABLE keys ADD COLUMN central_revision INTEGER;
+
+CREATE TABLE central_deleted (
+  id TEXT NOT NULL PRIMARY KEY CHECK (length(id) = 12)
+) STRICT;
 
 CREATE TABLE key_host_groups (
   key_id     TEXT NOT NULL REFERENCES keys (id) ON DELETE CASCADE,

@@ -25,8 +25,9 @@ volatile sig_atomic_t agent_stop;
 
 #define BACKOFF_FIRST_MS 250
 #define BACKOFF_MAX_MS	 5000
-/* changes notified are applied at most this often (a flood of NOTIFY,
- * which any role may send, costs at most 20 exchanges a second) */
+/* changes notified are applied at most this often; a notification that
+ * brought nothing doubles the wait, up to the heartbeat (a flood of
+ * NOTIFY, which any role may send, soon costs one exchange a heartbeat) */
 #define NEWS_SPACING_MS 50
 
 /* What one session with the central store works with. */
@@ -81,7 +82,8 @@ static bool apply_key(const struct key_record *rec,
 		r = mirror_drop(ap->ss->s, rec->id);
 		syslog(LOG_WARNING,
 		       "central key %s (%s/%s) not mirrored: a local key holds "
-		       "its id or its name",
+		       "its id or its name, or this host saw it deleted or "
+		       "holds a later copy",
 		       rec->id, log_quote(rec->user, user, sizeof user),
 		       log_quote(rec->name, name, sizeof name));
 		ap->skipped++;
@@ -102,11 +104,11 @@ static bool apply_key(const struct key_record *rec,
 static bool drop_deleted(const char *id, void *ctx, char *err, size_t errlen)
 {
 	struct apply *ap = ctx;
-	enum store_result r = mirror_drop(ap->ss->s, id);
+	enum store_result r = mirror_forget(ap->ss->s, id);
 
 	if (r == STORE_OK)
 		ap->dropped++;
-	if (r == STORE_OK || r == STORE_NOT_FOUND)
+	if (r == STORE_OK)
 		return true;
 	/* a delete not applied must fail the whole change */
 	snprintf(err, errlen, "local store: %s", store_error(ap->ss->s));
@@ -311,6 +313,15 @@ static bool wait_for_news(struct session *ss, long long until_ms, bool *changed)
 
 	if (p.fd < 0)
 		return false;
+	/* notifications libpq read during the last exchange are already
+	 * buffered: never wait for the socket with news in hand */
+	while ((n = PQnotifies(ss->pg)) != NULL) {
+		if (news(n, ss->revision))
+			*changed = true;
+		PQfreemem(n);
+	}
+	if (*changed && until_ms > now)
+		until_ms = now;
 	rc = poll(&p, 1, until_ms > now ? (int)(until_ms - now) : 0);
 	if (rc < 0)
 		return errno == EINTR;
@@ -341,6 +352,7 @@ static void serve(struct session *ss)
 	long long next_sync = monotonic_ms() + ss->heartbeat_ms;
 	long long next_report = monotonic_ms() + REPORT_INTERVAL_MS;
 	long long news_ok = 0; /* when a change may be applied again */
+	long long spacing = NEWS_SPACING_MS;
 	bool pending = false;
 	char err[700] = "";
 
@@ -358,10 +370,20 @@ static void serve(struct session *ss)
 		now = monotonic_ms();
 		beat = now >= next_sync;
 		if ((pending && now >= news_ok) || beat) {
+			long long before = ss->revision;
+
 			if (!synchronise(ss, false, beat, err, sizeof err))
 				break;
+			/* notified, and nothing new: someone else's NOTIFY;
+			 * the next one waits longer (up to the heartbeat) */
+			if (pending && ss->revision == before)
+				spacing = spacing * 2 < ss->heartbeat_ms
+					      ? spacing * 2
+					      : ss->heartbeat_ms;
+			else if (ss->revision != before)
+				spacing = NEWS_SPACING_MS;
 			pending = false;
-			news_ok = monotonic_ms() + NEWS_SPACING_MS;
+			news_ok = monotonic_ms() + spacing;
 			if (beat)
 				next_sync = now + ss->heartbeat_ms;
 		}

@@ -379,9 +379,12 @@ test_seal() {
 	waited "a key made root's in the database is dropped by the host" PAM_AUTH_ERR 10 host1 $ALICE "$S_KEY" 127.0.0.1
 	expect_eq "and does not log in as root" PAM_AUTH_ERR "$(login host1 root "$S_KEY" 127.0.0.1)"
 	check "the agent says the seal does not match" grep -q "${S_KEY:5:12} not mirrored: damaged in the central store (its seal does not match" "$WORK/agent1.log"
-	tamper "UPDATE apikey.keys SET user_name = '$ALICE', uid = $(id -u $ALICE), revision = REV WHERE id = '${S_KEY:5:12}';"
+	run_cmd central list
+	expect_contains "apikeyctl --central leaves the changed key out, and says so" \
+		"central key ${S_KEY:5:12} is left out: its seal does not match" "$ERR"
+	psql_admin -c "DELETE FROM apikey.keys WHERE id = '${S_KEY:5:12}'"
+	S_KEY=$(central create $ALICE --name sealed2 --never-expire --allow 127.0.0.0/8 --quiet)
 	wait_login PAM_SUCCESS 10 host1 $ALICE "$S_KEY" 127.0.0.1 >/dev/null
-	expect_eq "put back as apikeyctl sealed it, it logs in again" PAM_SUCCESS "$(login host1 $ALICE "$S_KEY" 127.0.0.1)"
 	tamper "DELETE FROM apikey.ip_rules WHERE key_id = '${S_KEY:5:12}'; UPDATE apikey.keys SET revision = REV WHERE id = '${S_KEY:5:12}';"
 	waited "an allow list removed in the database does not open the key: it is dropped" PAM_AUTH_ERR 10 host1 $ALICE "$S_KEY" 192.0.2.1
 	tamper "INSERT INTO apikey.verifier_services VALUES ('sshd');"
@@ -389,12 +392,63 @@ test_seal() {
 	expect_lacks "a verifier service added in the database is not mirrored" sshd \
 		"$(sqlite3 "$H1_DB" "SELECT service FROM verifier_services")"
 	check "and the agent says why" grep -q "verifier group's services do not match their seal" "$WORK/agent1.log"
-	run_cmd central list
-	expect_contains "apikeyctl --central leaves the changed key out, and says so" \
-		"central key ${S_KEY:5:12} is left out: its seal does not match" "$ERR"
 	tamper "DELETE FROM apikey.verifier_services WHERE service = 'sshd';"
 	central delete ${S_KEY:5:12} --yes >/dev/null 2>&1
 	psql_admin -c "DELETE FROM apikey.keys WHERE id = '${S_KEY:5:12}'"
+}
+
+# A deleted key's sealed rows put back, or an older sealed version of a
+# key (a narrower allow list undone): the revision is sealed, the
+# tombstone and each host's own record of deletes refuse the first, and no
+# host takes a row older than the copy it holds.
+restart_agent2() {
+	kill "$AGENT2"
+	wait "$AGENT2" 2>/dev/null
+	start_agent 2 --host-group web --host-group db
+	for _ in $(seq 200); do
+		grep -c "resynchronised" "$WORK/agent2.log" | grep -qx "$1" && break
+		sleep 0.05
+	done
+}
+test_replay() {
+	R_KEY=$(central create $ALICE --name replayed --never-expire --allow 10.0.0.0/8 --quiet)
+	rid=${R_KEY:5:12}
+	waited "a key to be deleted logs in on host2" PAM_SUCCESS 10 host2 $ALICE "$R_KEY" 10.9.9.9
+	psql_admin -c "CREATE TABLE public.saved_keys AS SELECT * FROM apikey.keys WHERE id = '$rid';
+		CREATE TABLE public.saved_rules AS SELECT * FROM apikey.ip_rules WHERE key_id = '$rid'"
+	central delete $rid --yes >/dev/null
+	wait_login PAM_AUTH_ERR 10 host2 $ALICE "$R_KEY" 10.9.9.9 >/dev/null
+	tamper "INSERT INTO apikey.keys SELECT * FROM public.saved_keys; INSERT INTO apikey.ip_rules SELECT * FROM public.saved_rules; UPDATE apikey.keys SET revision = REV WHERE id = '$rid';"
+	sleep 0.5
+	expect_eq "a deleted key's rows put back with a new revision: refused (the revision is sealed)" PAM_AUTH_ERR \
+		"$(login host2 $ALICE "$R_KEY" 10.9.9.9)"
+	tamper "UPDATE apikey.keys SET revision = (SELECT revision FROM public.saved_keys) WHERE id = '$rid';"
+	n=$(grep -c resynchronised "$WORK/agent2.log")
+	restart_agent2 $((n + 1))
+	expect_eq "... put back as they were: refused after a full resynchronisation (its tombstone)" PAM_AUTH_ERR \
+		"$(login host2 $ALICE "$R_KEY" 10.9.9.9)"
+	run_cmd central list
+	expect_contains "apikeyctl --central leaves a key put back after its delete out" \
+		"central key $rid is left out: deleted" "$ERR"
+	psql_admin -c "DELETE FROM apikey.deleted_keys WHERE key_id = '$rid'"
+	restart_agent2 $((n + 2))
+	expect_eq "... and with its tombstone removed too: refused (the host saw the delete)" PAM_AUTH_ERR \
+		"$(login host2 $ALICE "$R_KEY" 10.9.9.9)"
+	psql_admin -c "DELETE FROM apikey.keys WHERE id = '$rid'; DROP TABLE public.saved_keys; DROP TABLE public.saved_rules"
+
+	O_KEY=$(central create $ALICE --name narrowed --never-expire --allow 10.0.0.0/8 --quiet)
+	oid=${O_KEY:5:12}
+	wait_login PAM_SUCCESS 10 host2 $ALICE "$O_KEY" 10.9.9.9 >/dev/null
+	psql_admin -c "CREATE TABLE public.saved_keys AS SELECT * FROM apikey.keys WHERE id = '$oid';
+		CREATE TABLE public.saved_rules AS SELECT * FROM apikey.ip_rules WHERE key_id = '$oid'"
+	central edit $oid --remove 10.0.0.0/8 --allow 10.1.0.0/16 >/dev/null
+	wait_login PAM_AUTH_ERR 10 host2 $ALICE "$O_KEY" 10.9.9.9 >/dev/null
+	tamper "DELETE FROM apikey.ip_rules WHERE key_id = '$oid'; DELETE FROM apikey.keys WHERE id = '$oid'; INSERT INTO apikey.keys SELECT * FROM public.saved_keys; INSERT INTO apikey.ip_rules SELECT * FROM public.saved_rules;"
+	n=$(grep -c resynchronised "$WORK/agent2.log")
+	restart_agent2 $((n + 1))
+	expect_eq "an older sealed version put back (a wider allow list) does not reopen the key" PAM_AUTH_ERR \
+		"$(login host2 $ALICE "$O_KEY" 10.9.9.9)"
+	psql_admin -c "DELETE FROM apikey.keys WHERE id = '$oid'; DROP TABLE public.saved_keys; DROP TABLE public.saved_rules"
 }
 
 # NOTIFY needs no privilege: a flood from an agent's role is old news to
@@ -475,6 +529,7 @@ test_usage_reported
 test_uid_binding
 test_delete_everywhere
 test_seal
+test_replay
 test_notify_flood
 test_grants
 test_conf_file

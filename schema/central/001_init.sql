@@ -97,9 +97,12 @@ AS $$
 DECLARE
   now_s bigint := floor(extract(epoch FROM now()))::bigint;
 BEGIN
-  IF p_uses IS NULL OR p_uses < 0 OR p_uses > 1000000 THEN
+  IF p_uses IS NULL OR p_uses < 0 THEN
     RAISE EXCEPTION 'bad use count';
   END IF;
+  -- one report counts at most a million uses (a host that could not
+  -- report for long loses the rest, not every later report)
+  p_uses := least(p_uses, 1000000);
   -- (least() would turn a NULL into now)
   IF p_used_at > now_s THEN p_used_at := now_s; END IF;
   IF p_denied_at > now_s THEN p_denied_at := now_s; END IF;
@@ -123,6 +126,22 @@ END
 $$;
 REVOKE ALL ON FUNCTION apikey.report_usage(text, bigint, bigint, text, bigint,
   text, text) FROM PUBLIC;
+
+-- The function runs as this role, which may do what it does and no more
+-- (never as whoever ran init, a superuser perhaps).
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'apikey_usage_writer') THEN
+    CREATE ROLE apikey_usage_writer NOLOGIN;
+  END IF;
+END
+$$;
+GRANT apikey_usage_writer TO CURRENT_USER;
+GRANT USAGE ON SCHEMA apikey TO apikey_usage_writer;
+GRANT SELECT (id) ON apikey.keys TO apikey_usage_writer;
+GRANT SELECT, INSERT, UPDATE ON apikey.usage TO apikey_usage_writer;
+ALTER FUNCTION apikey.report_usage(text, bigint, bigint, text, bigint, text,
+  text) OWNER TO apikey_usage_writer;
 
 -- The agents' role: read the keys, report usage; nothing else.  Each
 -- host logs in as its own role, a member of this one.

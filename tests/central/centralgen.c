@@ -47,7 +47,10 @@ static void put(PGconn *pg, const struct key_record *rec,
 			    rec->name, rec->description, hex,
 			    created,   revision,	 seal_hex};
 
-	row_mac_key_record(seal_key, rec, hash, seal);
+	struct key_record sealed_rec = *rec;
+
+	sealed_rec.central_revision = strtoll(revision, NULL, 10);
+	row_mac_key_record(seal_key, &sealed_rec, hash, seal);
 	sodium_bin2hex(hex, sizeof hex, hash, KEY_HASH_LEN);
 	sodium_bin2hex(seal_hex, sizeof seal_hex, seal, sizeof seal);
 	snprintf(uid, sizeof uid, "%lld", rec->uid);

@@ -10,12 +10,17 @@
 
 static void test_transport(void)
 {
-	CHECK("a unix socket is safe",
-	      central_transport_safe("/run/postgresql", NULL, "prefer", false));
-	CHECK(
-	    "the loopback address is safe",
-	    central_transport_safe("127.0.0.1", "127.0.0.1", "disable", false));
-	CHECK("::1 is safe", central_transport_safe("::1", "::1", NULL, false));
+	CHECK("a unix socket in a directory only root may write in is safe",
+	      central_transport_safe("/etc", NULL, "prefer", false));
+	CHECK("a unix socket in a directory anyone may write in is refused",
+	      !central_transport_safe("/tmp", NULL, "prefer", false));
+	CHECK("an abstract unix socket is refused",
+	      !central_transport_safe("@pgsock", NULL, "prefer", false));
+	CHECK("the loopback address without TLS is refused",
+	      !central_transport_safe("127.0.0.1", "127.0.0.1", "disable",
+				      false));
+	CHECK("::1 without TLS is refused",
+	      !central_transport_safe("::1", "::1", NULL, false));
 	CHECK("a remote host without TLS is refused",
 	      !central_transport_safe("db.example.org", "192.0.2.10", "prefer",
 				      false));
@@ -31,9 +36,8 @@ static void test_transport(void)
 	CHECK("verify-full asked but TLS not in use is refused",
 	      !central_transport_safe("db.example.org", "192.0.2.10",
 				      "verify-full", false));
-	CHECK("a host named like loopback but reached elsewhere is refused",
-	      !central_transport_safe("localhost", "192.0.2.10", "prefer",
-				      false));
+	CHECK("a socket-looking host reached by TCP is refused",
+	      !central_transport_safe("/etc", "192.0.2.10", "prefer", false));
 }
 
 static void test_password(void)
