@@ -125,13 +125,14 @@ static time_t reported_time(const PGresult *r, int row, int col)
 	"FROM apikey.keys k "                                                  \
 	"LEFT JOIN (SELECT DISTINCT ON (key_id) key_id, host, last_used_at, "  \
 	"last_used_ip FROM apikey.usage WHERE last_used_at IS NOT NULL "       \
-	"ORDER BY key_id, last_used_at DESC, host) lu ON lu.key_id = "         \
+	"ORDER BY key_id, last_used_at DESC, received_at DESC) lu ON "         \
+	"lu.key_id = "                                                         \
 	"k.id "                                                                \
 	"LEFT JOIN (SELECT key_id, sum(uses) AS uses FROM apikey.usage "       \
 	"GROUP BY key_id) c ON c.key_id = k.id "                               \
 	"LEFT JOIN (SELECT DISTINCT ON (key_id) key_id, denied_at, "           \
 	"denied_ip, denied_reason FROM apikey.usage WHERE denied_at IS NOT "   \
-	"NULL ORDER BY key_id, denied_at DESC, host) ld "                      \
+	"NULL ORDER BY key_id, denied_at DESC, received_at DESC) ld "          \
 	"ON ld.key_id = k.id "                                                 \
 	"WHERE lu.key_id IS NOT NULL OR ld.key_id IS NOT NULL"
 
