@@ -72,15 +72,19 @@ static bool sockets_only(const char *conninfo)
 	char hosts[1024], *save = NULL;
 	bool safe = opts != NULL;
 
+	/* a hostaddr, or a service file's entry, may name TCP */
+	if (getenv("PGHOSTADDR") != NULL || getenv("PGSERVICE") != NULL)
+		safe = false;
 	for (PQconninfoOption *o = opts; safe && o->keyword != NULL; o++) {
-		if (strcmp(o->keyword, "hostaddr") == 0 && o->val != NULL &&
-		    o->val[0] != '\0')
+		if ((strcmp(o->keyword, "hostaddr") == 0 ||
+		     strcmp(o->keyword, "service") == 0) &&
+		    o->val != NULL && o->val[0] != '\0')
 			safe = false;
 		if (strcmp(o->keyword, "host") == 0 && o->val != NULL)
 			host = o->val;
 	}
 	if (safe && host == NULL)
-		host = getenv("PGHOSTADDR") != NULL ? "" : getenv("PGHOST");
+		host = getenv("PGHOST");
 	if (safe && host == NULL)
 		host = DEFAULT_PGSOCKET_DIR;
 	snprintf(hosts, sizeof hosts, "%s", safe ? host : "");

@@ -109,13 +109,29 @@ enum store_result mirror_drop(struct store *s, const char *id)
 
 enum store_result mirror_forget(struct store *s, const char *id)
 {
-	enum store_result result = mirror_drop(s, id);
+	enum store_result dropped = mirror_drop(s, id), result;
 
-	if (result != STORE_OK && result != STORE_NOT_FOUND)
-		return result;
+	if (dropped != STORE_OK && dropped != STORE_NOT_FOUND)
+		return dropped;
 	change_text(s, "INSERT OR IGNORE INTO central_deleted (id) VALUES (?1)",
 		    id, "recording a delete", &result);
-	return result;
+	return result == STORE_OK ? dropped : result;
+}
+
+bool mirror_holds_newer(struct store *s, const char *id, long long revision)
+{
+	sqlite3_stmt *stmt = store_prepare(
+	    s, "SELECT 1 FROM keys WHERE id = ?1 AND origin = 'central' AND "
+	       "central_revision > ?2");
+	bool newer = false;
+
+	if (stmt != NULL) {
+		sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(stmt, 2, revision);
+		newer = sqlite3_step(stmt) == SQLITE_ROW;
+	}
+	store_done(s, stmt);
+	return newer;
 }
 
 enum store_result mirror_sweep_begin(struct store *s)

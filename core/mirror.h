@@ -34,8 +34,13 @@ enum store_result mirror_put(struct store *s, const struct key_record *rec,
  * STORE_NOT_FOUND when the store holds no central key of that id. */
 enum store_result mirror_drop(struct store *s, const char *id);
 
-/* A central key deleted there: dropped, and its id never taken again. */
+/* A central key deleted there: dropped (STORE_NOT_FOUND: there was no
+ * copy), and its id never taken again. */
 enum store_result mirror_forget(struct store *s, const char *id);
+
+/* The store holds a copy of central key id written by a later revision
+ * than revision: an older sealed row put back is not taken over it. */
+bool mirror_holds_newer(struct store *s, const char *id, long long revision);
 
 /* A full resynchronisation: mirror_sweep_begin, then mirror_seen for each
  * key the central store holds for this host, then mirror_sweep removes

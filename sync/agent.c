@@ -76,6 +76,18 @@ static bool apply_key(const struct key_record *rec,
 		       (snprintf(err, errlen, "%s", store_error(ap->ss->s)),
 			false);
 	}
+	if (mirror_holds_newer(ap->ss->s, rec->id, rec->central_revision)) {
+		/* an older sealed row put back: the later copy stays */
+		syslog(LOG_WARNING,
+		       "central key %s: the central store offers revision "
+		       "%lld, older than this host's copy, which is kept",
+		       rec->id, rec->central_revision);
+		ap->skipped++;
+		if (!ap->full || mirror_seen(ap->ss->s, rec->id) == STORE_OK)
+			return true;
+		snprintf(err, errlen, "%s", store_error(ap->ss->s));
+		return false;
+	}
 	r = mirror_put(ap->ss->s, rec, hash);
 	if (r == STORE_CONFLICT) {
 		/* an older copy must not stay in force with its old lists */
@@ -108,7 +120,7 @@ static bool drop_deleted(const char *id, void *ctx, char *err, size_t errlen)
 
 	if (r == STORE_OK)
 		ap->dropped++;
-	if (r == STORE_OK)
+	if (r == STORE_OK || r == STORE_NOT_FOUND)
 		return true;
 	/* a delete not applied must fail the whole change */
 	snprintf(err, errlen, "local store: %s", store_error(ap->ss->s));

@@ -450,6 +450,10 @@ test_replay() {
 	restart_agent2 $((n + 1))
 	expect_eq "an older sealed version put back (a wider allow list) does not reopen the key" PAM_AUTH_ERR \
 		"$(login host2 $ALICE "$O_KEY" 10.9.9.9)"
+	expect_eq "... the host keeps its later copy" PAM_SUCCESS "$(login host2 $ALICE "$O_KEY" 10.1.2.3)"
+	restart_agent2 $((n + 2))
+	expect_eq "... and still after another full resynchronisation" PAM_AUTH_ERR \
+		"$(login host2 $ALICE "$O_KEY" 10.9.9.9)"
 	psql_admin -c "DELETE FROM apikey.keys WHERE id = '$oid'; DROP TABLE public.saved_keys; DROP TABLE public.saved_rules"
 }
 
