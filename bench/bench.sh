@@ -6,8 +6,12 @@
 # only posix_spawns a setuid no-op), pam_pwdfile, pam_userdb and pam_unix,
 # as root and as an unprivileged account, at 1, 2 and 8 clients and at 1k
 # and 1M keys; apikeyd's memory; and a load with concurrent deletes that
-# must accept no key after its delete returned and refuse no live key.
-# See bench/README.md.
+# must accept no key after its delete returned and refuse no live key;
+# and a fleet (bench/fleet.sh, issue 15): a central PostgreSQL store with
+# 20 hosts and their agents, how soon a central delete is refused on each
+# host, the initial synchronisation of 100k keys, a central key's login
+# against a local one's.  BENCH_PARTS="login fleet" (the default) names
+# the parts to run.  See bench/README.md.
 #
 # Runs as root inside a private mount namespace (as tests/sandbox.sh does):
 # the product's store, pepper and socket directories are test directories
@@ -23,6 +27,17 @@ BUILD=${BENCH_BUILD:-$TOP/build}
 export BENCH_BUILD=$BUILD
 QUICK=${QUICK:-}
 [ "$QUICK" = 0 ] && QUICK=
+BENCH_PARTS=${BENCH_PARTS:-login fleet}
+export BENCH_PARTS
+for p in $BENCH_PARTS; do
+	case $p in login | fleet) ;; *)
+		echo "bench: unknown part '$p' in BENCH_PARTS (login, fleet)" >&2
+		exit 2
+		;;
+	esac
+done
+# has_part NAME: NAME is one of the parts this run makes
+has_part() { case " $BENCH_PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
 if [ -n "$QUICK" ]; then
 	OUT=${BENCH_OUT:-$TOP/bench/results/quick}
 else
@@ -41,14 +56,15 @@ if [ -z "${PAM_APIKEY_SANDBOX-}" ]; then
 		echo "bench: must run as root (it installs a setuid helper in a private namespace)" >&2
 		exit 1
 	fi
-	[ -x "$BUILD/bench/deleteload" ] && [ -x "$BUILD/apikeyd" ] || {
+	[ -x "$BUILD/bench/deleteload" ] && [ -x "$BUILD/bench/fleetwatch" ] &&
+		[ -x "$BUILD/apikeyd" ] && [ -x "$BUILD/apikey-sync" ] || {
 		echo "bench: run it as 'make bench' (it builds the bench's tools into $BUILD)" >&2
 		exit 1
 	}
 	sandbox_run "$@"
 	rc=$?
 	if [ "$rc" = 0 ]; then
-		echo "bench: PASS - run complete, results well-formed, no late accept, no false refusal (${QUICK:+QUICK, }$OUT)"
+		echo "bench: PASS - run complete, results well-formed, no late accept, no false refusal (${QUICK:+QUICK, }parts: $BENCH_PARTS; $OUT)"
 	else
 		echo "bench: FAIL - exit $rc (see the messages above)"
 	fi
@@ -82,6 +98,8 @@ chmod 0755 "$WORK"
 LOG_PID="" DAEMON_PID=""
 cleanup() {
 	stop_apikeyd
+	sandbox_stop_agents # bench/fleet.sh's apikey-sync agents
+	sandbox_pg_cleanup  # and its PostgreSQL
 	[ -n "$LOG_PID" ] && kill "$LOG_PID" 2>/dev/null
 	umount -R -l "$WORK/olddev" 2>/dev/null
 	# userdel rewrites /etc/group: never while the copy is bound over it
@@ -97,8 +115,10 @@ install -m 4755 -o root "$BUILD/apikey-helper" "$BIN/apikey-helper" || die "make
 install -m 4755 -o root "$BUILD/bench/noop" "$BIN/noop"
 install -m 0644 "$BUILD/pam_apikey.so" "$BIN/pam_apikey.so"
 install -m 0644 "$BUILD/bench/pam_floor.so" "$BIN/pam_floor.so"
-for t in apikeyd apikeyctl log-listen; do install -m 0755 "$BUILD/$t" "$BIN/$t" || die "missing $BUILD/$t"; done
-for t in authbench deleteload genkeys helperrun; do install -m 0755 "$BUILD/bench/$t" "$BIN/$t"; done
+for t in apikeyd apikeyctl apikey-sync log-listen; do install -m 0755 "$BUILD/$t" "$BIN/$t" || die "missing $BUILD/$t"; done
+for t in authbench deleteload genkeys helperrun fleetwatch; do install -m 0755 "$BUILD/bench/$t" "$BIN/$t"; done
+# sealed bulk rows for a central store whose schema seals them (bench/fleet.sh)
+[ -x "$BUILD/centralgen" ] && install -m 0755 "$BUILD/centralgen" "$BIN/centralgen"
 CTL=$BIN/apikeyctl
 
 mkdir -m 0700 "$WORK/store" "$WORK/pepper"
@@ -164,6 +184,7 @@ RUNS=$RAW/runs.csv
 echo "phase,row,size,round,clients,n,fail,wall_s,per_s,median_us,p99_us" >"$RUNS"
 meta() { echo "$1=$2" >>"$META"; }
 meta mode "$MODE"
+meta parts "$BENCH_PARTS"
 meta host "$(nproc) cores, $(uname -r), $(. /etc/os-release && echo "$PRETTY_NAME")"
 meta date "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 meta commit "$(git -C "$TOP" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$TOP" diff --quiet HEAD 2>/dev/null || echo ' (with uncommitted changes)')"
@@ -184,10 +205,12 @@ genkeys() {
 	meta "db_mib_$label" "$((bytes / 1048576))"
 	chmod 0644 "$SEC/key-$label" "$SEC/wrong-$label"
 }
-for entry in $SIZES; do
-	genkeys "${entry%%:*}" "${entry#*:}"
-done
-genkeys load $((POOL + 1000)) "$POOL"
+if has_part login; then
+	for entry in $SIZES; do
+		genkeys "${entry%%:*}" "${entry#*:}"
+	done
+	genkeys load $((POOL + 1000)) "$POOL"
+fi
 
 # settle_helpers: waits (at most 5 s) until no helper of this run (nor its
 # tracking child, which writes after the answer) runs; other helpers on
@@ -273,7 +296,8 @@ SCALE_IDS="apikeyd_root apikeyd_user helper_root helper_user"
 bench_run() {
 	local phase=$1 row=$2 size=$3 round=$4 clients=$5 secs=$6 min=$7
 	local line svc pwf exp as out rc
-	line=$(printf '%s\n%s\n' "$ROWS" "$CHECKS" | grep "^$row|")
+	# EXTRA_ROWS: a part's own rows (bench/fleet.sh)
+	line=$(printf '%s\n%s\n%s\n' "$ROWS" "$CHECKS" "${EXTRA_ROWS-}" | grep "^$row|")
 	IFS='|' read -r _ svc pwf exp as _ <<<"$line"
 	local latf=$RAW/lat/$phase.$row.$size.$round.c$clients.txt
 	local cmd=("$BIN/authbench" "$PAMD" "$svc" "$U" "$SEC/$pwf" "$exp" "$clients" "$secs" "$min" 100000 "$latf")
@@ -292,6 +316,9 @@ bench_run() {
 	LAST=$out
 	return $rc
 }
+
+# ---- the login part (sections 1 to 6) ---------------------------------------------
+if has_part login; then
 
 # ---- 1. every stack once: does each give the expected answer? ---------------
 use_store "$MAIN_SIZE"
@@ -362,6 +389,13 @@ say "delete load: $out"
 for kv in $out; do meta "load_${kv%%=*}" "${kv#*=}"; done
 meta load_pool "$POOL"
 
+fi # the login part
+
+# ---- the fleet part: a central store, 20 hosts (bench/fleet.sh) ------------------
+if has_part fleet; then
+	. "$TOP/bench/fleet.sh"
+fi
+
 # ---- 7. report --------------------------------------------------------------
 stop_apikeyd
 grep -Eq "apikeyd\\[[0-9]+\\]: stopping after [1-9][0-9]* requests" "$SYSLOG" ||
@@ -372,4 +406,7 @@ meta syslog_lines "$(wc -l <"$SYSLOG")"
 rm -rf "$OUT/raw" # an earlier run's raw files are not this run's
 mkdir -p "$OUT/raw"
 cp "$RUNS" "$META" "$RAW/rows.txt" "$OUT/raw/"
+for f in fleet_revoke.txt fleet_sync.txt; do
+	[ -e "$RAW/$f" ] && cp "$RAW/$f" "$OUT/raw/"
+done
 python3 "$TOP/bench/report.py" "$RAW" "$OUT" || die "report: the results are incomplete or malformed, or a correctness count is not zero"
