@@ -331,7 +331,7 @@ test_migration() {
 	c="$BUILD/apikeyctl --db $d/lib/keys.db --pepper $d/etc/pepper"
 	key=$($c create root --name old-store --quiet 2>/dev/null)
 	# turn the store back into a version 1 store, as an older release made it
-	sqlite3 "$d/lib/keys.db" "DROP TABLE key_host_groups; DROP TABLE central_sync; ALTER TABLE keys DROP COLUMN origin; ALTER TABLE keys DROP COLUMN last_used_host; ALTER TABLE keys DROP COLUMN sent_use_count; ALTER TABLE keys DROP COLUMN sent_denied_at; DROP TABLE key_services; DROP TABLE verifier_services; DROP TABLE unmatched; ALTER TABLE keys DROP COLUMN rotated_to; ALTER TABLE keys DROP COLUMN rotated_from; PRAGMA user_version = 1"
+	sqlite3 "$d/lib/keys.db" "DROP TABLE key_host_groups; DROP TABLE central_sync; DROP TABLE central_deleted; ALTER TABLE keys DROP COLUMN central_revision; ALTER TABLE keys DROP COLUMN origin; ALTER TABLE keys DROP COLUMN last_used_host; ALTER TABLE keys DROP COLUMN sent_use_count; ALTER TABLE keys DROP COLUMN sent_denied_at; DROP TABLE key_services; DROP TABLE verifier_services; DROP TABLE unmatched; ALTER TABLE keys DROP COLUMN rotated_to; ALTER TABLE keys DROP COLUMN rotated_from; PRAGMA user_version = 1"
 	run_cmd $c list
 	expect_contains "an out-of-date store is refused for reading with advice" "run 'apikeyctl init' to upgrade" "$ERR"
 	run_cmd $c init
