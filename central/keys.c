@@ -85,17 +85,6 @@ static bool time_col(const PGresult *r, int row, int col, bool nullable,
 	return true;
 }
 
-static bool user_valid(const char *user)
-{
-	if (user[0] == '\0' || user[0] == '-')
-		return false;
-	for (const char *p = user; *p != '\0'; p++)
-		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f ||
-		    *p == '/' || *p == ':')
-			return false;
-	return true;
-}
-
 /* The key row's values; the reason when one is not a storable value. */
 static const char *read_row(const PGresult *r, int row, struct key_record *rec,
 			    unsigned char hash[KEY_HASH_LEN])
@@ -104,7 +93,7 @@ static const char *read_row(const PGresult *r, int row, struct key_record *rec,
 	size_t bin_len = 0;
 
 	if (!text_col(r, row, K_USER, false, rec->user, sizeof rec->user) ||
-	    !user_valid(rec->user))
+	    !user_name_plain(rec->user))
 		return "bad user name";
 	if (!central_int(r, row, K_UID, 0, 4294967294LL, &rec->uid))
 		return "bad uid";
@@ -215,8 +204,7 @@ struct central_fetch {
 	PGresult *keys, *lists[LIST_COUNT], *deleted;
 	unsigned char seal_key[ROW_MAC_LEN];
 	long long since; /* the revision the changes are after (-1: all) */
-	char (*services)[REQ_SERVICE_MAX + 1];
-	size_t service_count, service_cap;
+	struct service_set services;
 	bool services_sealed;
 };
 
@@ -234,25 +222,6 @@ static bool run_key_queries(PGconn *pg, const char *since,
 				      PGRES_TUPLES_OK, err, errlen)) == NULL)
 			return false;
 	return f->keys != NULL;
-}
-
-static bool add_service_name(struct central_fetch *f, const char *service,
-			     char *err, size_t errlen)
-{
-	if (f->service_count == f->service_cap) {
-		size_t cap = f->service_cap != 0 ? f->service_cap * 2 : 16;
-		void *more =
-		    reallocarray(f->services, cap, sizeof f->services[0]);
-		if (more == NULL) {
-			snprintf(err, errlen, "out of memory");
-			return false;
-		}
-		f->services = more;
-		f->service_cap = cap;
-	}
-	snprintf(f->services[f->service_count++], sizeof f->services[0], "%s",
-		 service);
-	return true;
 }
 
 /* The verifier group's services and whether they match their seal. */
@@ -274,14 +243,13 @@ static bool fetch_services(PGconn *pg, struct central_fetch *f, char *err,
 		seal = PQgetisnull(r, row, 1) ? NULL : PQgetvalue(r, row, 1);
 		if (!PQgetisnull(r, row, 0) &&
 		    service_name_valid(PQgetvalue(r, row, 0)))
-			ok = add_service_name(f, PQgetvalue(r, row, 0), err,
-					      errlen);
+			if (!(ok = service_set_add(&f->services,
+						   PQgetvalue(r, row, 0))))
+				snprintf(err, errlen, "out of memory");
 	}
 	if (ok) {
-		row_mac_services(f->seal_key,
-				 f->services != NULL ? f->services[0] : "",
-				 f->service_count, sizeof f->services[0], mac);
-		f->services_sealed = seal == NULL ? f->service_count == 0
+		row_mac_services(f->seal_key, &f->services, mac);
+		f->services_sealed = seal == NULL ? f->services.count == 0
 						  : row_mac_matches(mac, seal);
 	}
 	PQclear(r);
@@ -327,7 +295,7 @@ void central_fetch_free(struct central_fetch *f)
 	for (int i = 0; i < LIST_COUNT; i++)
 		PQclear(f->lists[i]);
 	PQclear(f->deleted);
-	free(f->services);
+	service_set_free(&f->services);
 	sodium_memzero(f->seal_key, sizeof f->seal_key);
 	free(f);
 }
@@ -427,8 +395,8 @@ int central_fetch_verifiers(struct central_fetch *f, central_id_fn fn,
 			 "not match their seal (changed outside apikeyctl?)");
 		return 0;
 	}
-	for (size_t i = 0; i < f->service_count; i++)
-		if (!fn(f->services[i], ctx, err, errlen))
+	for (size_t i = 0; i < f->services.count; i++)
+		if (!fn(f->services.names[i], ctx, err, errlen))
 			return -1;
 	return 1;
 }

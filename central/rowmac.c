@@ -3,6 +3,7 @@
 
 #include <sodium.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -99,15 +100,38 @@ void row_mac_key_record(const unsigned char key[ROW_MAC_LEN],
 	crypto_generichash_final(&st, mac, ROW_MAC_LEN);
 }
 
-void row_mac_services(const unsigned char key[ROW_MAC_LEN], const char *names,
-		      size_t count, size_t width,
+bool service_set_add(struct service_set *set, const char *service)
+{
+	if (set->count == set->cap) {
+		size_t cap = set->cap != 0 ? set->cap * 2 : 16;
+		void *more =
+		    reallocarray(set->names, cap, sizeof set->names[0]);
+
+		if (more == NULL)
+			return false;
+		set->names = more;
+		set->cap = cap;
+	}
+	snprintf(set->names[set->count++], sizeof set->names[0], "%s", service);
+	return true;
+}
+
+void service_set_free(struct service_set *set)
+{
+	free(set->names);
+	memset(set, 0, sizeof *set);
+}
+
+void row_mac_services(const unsigned char key[ROW_MAC_LEN],
+		      const struct service_set *set,
 		      unsigned char mac[ROW_MAC_LEN])
 {
 	crypto_generichash_state st;
 
 	crypto_generichash_init(&st, key, ROW_MAC_LEN, ROW_MAC_LEN);
 	put_text(&st, "verifier services v1");
-	put_set(&st, names, count, width);
+	put_set(&st, set->names != NULL ? set->names[0] : "", set->count,
+		sizeof set->names[0]);
 	crypto_generichash_final(&st, mac, ROW_MAC_LEN);
 }
 

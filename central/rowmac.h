@@ -35,10 +35,19 @@ void row_mac_key_record(const unsigned char key[ROW_MAC_LEN],
 			const unsigned char hash[KEY_HASH_LEN],
 			unsigned char mac[ROW_MAC_LEN]);
 
-/* The verifier group's services' seal (count names of width bytes, in any
- * order). */
-void row_mac_services(const unsigned char key[ROW_MAC_LEN], const char *names,
-		      size_t count, size_t width,
+/* The verifier group's services, gathered to be sealed. */
+struct service_set {
+	char (*names)[REQ_SERVICE_MAX + 1];
+	size_t count, cap;
+};
+
+/* Adds a service; false when out of memory. */
+bool service_set_add(struct service_set *set, const char *service);
+void service_set_free(struct service_set *set);
+
+/* The verifier group's services' seal (in any order). */
+void row_mac_services(const unsigned char key[ROW_MAC_LEN],
+		      const struct service_set *set,
 		      unsigned char mac[ROW_MAC_LEN]);
 
 /* A seal as the central store gives it (hex), checked in constant time. */

@@ -186,6 +186,23 @@ bool plain_name_valid(const char *name, size_t max)
 	return len > 0 && len <= max && name[strspn(name, allowed)] == '\0';
 }
 
+bool plain_ascii(const char *text, bool spaces)
+{
+	for (const unsigned char *p = (const unsigned char *)text; *p != '\0';
+	     p++)
+		if (*p < (spaces ? 0x20 : 0x21) || *p > 0x7e)
+			return false;
+	return true;
+}
+
+bool user_name_plain(const char *user)
+{
+	size_t len = strlen(user);
+
+	return len > 0 && len <= REQ_USER_MAX && user[0] != '-' &&
+	       plain_ascii(user, false) && strpbrk(user, "/:") == NULL;
+}
+
 bool service_name_valid(const char *name)
 {
 	return plain_name_valid(name, REQ_SERVICE_MAX);

@@ -76,6 +76,15 @@ struct response {
  * a name with capitals could never match a login. */
 bool service_name_valid(const char *name);
 
+/* Printable ASCII only (and spaces when spaces is true): no control
+ * character, no byte beyond ASCII. */
+bool plain_ascii(const char *text, bool spaces);
+
+/* A user name as user databases hold them, for an account this machine
+ * need not have (the central store's keys): 1..REQ_USER_MAX of printable
+ * ASCII, no blank, '/' or ':', not starting with '-'. */
+bool user_name_plain(const char *user);
+
 /* 1..max of [a-z0-9._-]: a PAM service name, a host group's name. */
 bool plain_name_valid(const char *name, size_t max);
 

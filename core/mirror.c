@@ -6,22 +6,6 @@
 
 #include "store_sql.h"
 
-/* Runs a prepared statement with ?1 = text; rows changed or -1. */
-static int change_text(struct store *s, const char *sql, const char *text,
-		       const char *what, enum store_result *result)
-{
-	sqlite3_stmt *stmt = store_prepare(s, sql);
-	int changed = -1;
-
-	*result = STORE_ERROR;
-	if (stmt != NULL) {
-		sqlite3_bind_text(stmt, 1, text, -1, SQLITE_STATIC);
-		changed = store_run_change(s, stmt, what, result);
-	}
-	store_done(s, stmt);
-	return changed;
-}
-
 /* The upsert; rows changed (0: a local key holds the id, the host saw
  * the key deleted, or holds a newer copy) or -1. */
 static int upsert(struct store *s, const struct key_record *rec,
@@ -100,7 +84,7 @@ enum store_result mirror_put(struct store *s, const struct key_record *rec,
 enum store_result mirror_drop(struct store *s, const char *id)
 {
 	enum store_result result;
-	int changed = change_text(
+	int changed = store_change_text(
 	    s, "DELETE FROM keys WHERE id = ?1 AND origin = 'central'", id,
 	    "removing a central key", &result);
 
@@ -113,8 +97,9 @@ enum store_result mirror_forget(struct store *s, const char *id)
 
 	if (dropped != STORE_OK && dropped != STORE_NOT_FOUND)
 		return dropped;
-	change_text(s, "INSERT OR IGNORE INTO central_deleted (id) VALUES (?1)",
-		    id, "recording a delete", &result);
+	store_change_text(
+	    s, "INSERT OR IGNORE INTO central_deleted (id) VALUES (?1)", id,
+	    "recording a delete", &result);
 	return result == STORE_OK ? dropped : result;
 }
 
@@ -147,9 +132,9 @@ enum store_result mirror_seen(struct store *s, const char *id)
 {
 	enum store_result result;
 
-	change_text(s,
-		    "INSERT OR IGNORE INTO temp.mirror_seen (id) VALUES (?1)",
-		    id, "resynchronising", &result);
+	store_change_text(
+	    s, "INSERT OR IGNORE INTO temp.mirror_seen (id) VALUES (?1)", id,
+	    "resynchronising", &result);
 	return result;
 }
 
@@ -181,10 +166,11 @@ enum store_result mirror_verifier_add(struct store *s, const char *service)
 {
 	enum store_result result;
 
-	change_text(s,
-		    "INSERT OR IGNORE INTO verifier_services (service, origin) "
-		    "VALUES (?1, 'central')",
-		    service, "mirroring a verifier service", &result);
+	store_change_text(
+	    s,
+	    "INSERT OR IGNORE INTO verifier_services (service, origin) "
+	    "VALUES (?1, 'central')",
+	    service, "mirroring a verifier service", &result);
 	return result;
 }
 
@@ -349,11 +335,11 @@ static const char *const VIEW_DIFF_SQL[VIEW_CHANGE_KINDS] = {
 						 "FROM main.keys) ORDER BY id",
     [VIEW_KEY_DELETED] = "SELECT id FROM base.keys EXCEPT "
 			 "SELECT id FROM main.keys ORDER BY id",
-    [VIEW_SERVICE_ADDED] = "SELECT service FROM main.verifier_services "
-			   "EXCEPT SELECT service FROM base.verifier_services",
-    [VIEW_SERVICE_REMOVED] =
-	"SELECT service FROM base.verifier_services "
-	"EXCEPT SELECT service FROM main.verifier_services",
+    [VIEW_SERVICES_CHANGED] =
+	"SELECT service FROM (SELECT service FROM main.verifier_services "
+	"EXCEPT SELECT service FROM base.verifier_services) UNION "
+	"SELECT service FROM (SELECT service FROM base.verifier_services "
+	"EXCEPT SELECT service FROM main.verifier_services)",
 };
 
 enum store_result view_changes(struct store *s, enum view_change kind,

@@ -93,13 +93,12 @@ enum store_result view_keep_base(struct store *s);
 
 /* What a command changed in the view since view_keep_base: keys whose
  * central columns or lists changed (new ones too), keys deleted, services
- * listed for the verifier group and taken off.  fn is called with each
- * key id or service; false stops (STORE_ERROR). */
+ * of the verifier group listed or taken off.  fn is called with each key
+ * id or service; false stops (STORE_ERROR). */
 enum view_change {
 	VIEW_KEY_CHANGED,
 	VIEW_KEY_DELETED,
-	VIEW_SERVICE_ADDED,
-	VIEW_SERVICE_REMOVED,
+	VIEW_SERVICES_CHANGED,
 	VIEW_CHANGE_KINDS
 };
 typedef bool (*view_change_fn)(const char *text, void *ctx);

@@ -298,11 +298,12 @@ static enum store_result fetch_one(struct store *s, sqlite3_stmt *stmt,
 	return STORE_OK;
 }
 
-enum store_result store_load_lists(struct store *s, const char *id,
-				   struct key_record *rec)
+/* A key's lists, and for the commands its host groups too. */
+static enum store_result load_lists_of(struct store *s, const char *id,
+				       struct key_record *rec, bool groups)
 {
 	struct lists l;
-	enum store_result result = prepare_lists(s, &l, false)
+	enum store_result result = prepare_lists(s, &l, groups)
 				       ? load_lists(s, &l, id, rec)
 				       : STORE_ERROR;
 
@@ -310,17 +311,10 @@ enum store_result store_load_lists(struct store *s, const char *id,
 	return result;
 }
 
-/* A key's lists and its host groups, for the commands. */
-static enum store_result load_all_lists(struct store *s, const char *id,
-					struct key_record *rec)
+enum store_result store_load_lists(struct store *s, const char *id,
+				   struct key_record *rec)
 {
-	struct lists l;
-	enum store_result result = prepare_lists(s, &l, true)
-				       ? load_lists(s, &l, id, rec)
-				       : STORE_ERROR;
-
-	finalize_lists(s, &l);
-	return result;
+	return load_lists_of(s, id, rec, false);
 }
 
 /* The one-row query of a key by id, bound; NULL with the error set. */
@@ -357,7 +351,7 @@ static enum store_result fetch_whole(struct store *s, sqlite3_stmt *stmt,
 	if (result == STORE_OK)
 		result = fetch_one(s, stmt, rec, NULL);
 	if (result == STORE_OK)
-		result = load_all_lists(s, rec->id, rec);
+		result = load_lists_of(s, rec->id, rec, true);
 	if (own)
 		store_snapshot_end(s);
 	return result;
@@ -650,19 +644,28 @@ enum store_result store_update(struct store *s, const struct key_record *rec)
 }
 
 /* Runs a statement of the form "... WHERE id = ?1". */
+int store_change_text(struct store *s, const char *sql, const char *text,
+		      const char *what, enum store_result *result)
+{
+	sqlite3_stmt *stmt = store_prepare(s, sql);
+	int changed = -1;
+
+	*result = STORE_ERROR;
+	if (stmt != NULL) {
+		sqlite3_bind_text(stmt, 1, text, -1, SQLITE_STATIC);
+		changed = store_run_change(s, stmt, what, result);
+	}
+	store_done(s, stmt);
+	return changed;
+}
+
+/* Runs a statement of the form "... WHERE id = ?1". */
 static enum store_result change_by_id(struct store *s, const char *sql,
 				      const char *id, const char *what)
 {
-	sqlite3_stmt *stmt = store_prepare(s, sql);
-	enum store_result result = STORE_ERROR;
-	int changed = -1;
+	enum store_result result;
 
-	if (stmt != NULL) {
-		sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
-		changed = store_run_change(s, stmt, what, &result);
-	}
-	store_done(s, stmt);
-	if (changed == 0) {
+	if (store_change_text(s, sql, id, what, &result) == 0) {
 		store_set_error(s, "no such key");
 		return STORE_NOT_FOUND;
 	}

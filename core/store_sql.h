@@ -69,6 +69,11 @@ int store_run_change(struct store *s, sqlite3_stmt *stmt, const char *what,
 void store_bind_key(sqlite3_stmt *stmt, const struct key_record *rec,
 		    const unsigned char hash[KEY_HASH_LEN]);
 
+/* Runs a statement whose one parameter ?1 is text; returns rows changed,
+ * or -1 with *result set from the error (else STORE_OK). */
+int store_change_text(struct store *s, const char *sql, const char *text,
+		      const char *what, enum store_result *result);
+
 /* Writes a key's lists as rec holds them (IP rules, services, host
  * groups), replacing the stored ones when replace is true. */
 enum store_result store_write_lists(struct store *s,

@@ -33,19 +33,11 @@ enum store_result store_verifier_listed(struct store *s, const char *service)
 static enum store_result change(struct store *s, const char *sql,
 				const char *service)
 {
-	sqlite3_stmt *stmt = store_prepare(s, sql);
-	enum store_result result = STORE_ERROR;
+	enum store_result result;
+	int changed = store_change_text(
+	    s, sql, service, "changing the verifier services", &result);
 
-	if (stmt == NULL)
-		return STORE_ERROR;
-	sqlite3_bind_text(stmt, 1, service, -1, SQLITE_STATIC);
-	if (sqlite3_step(stmt) != SQLITE_DONE)
-		result = store_sql_failure(s, "changing the verifier services");
-	else
-		result =
-		    sqlite3_changes(s->db) > 0 ? STORE_OK : STORE_NOT_FOUND;
-	store_done(s, stmt);
-	return result;
+	return changed == 0 ? STORE_NOT_FOUND : result;
 }
 
 enum store_result store_verifier_add(struct store *s, const char *service)

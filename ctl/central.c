@@ -100,11 +100,9 @@ static void reported_text(const PGresult *r, int row, int col, bool spaces,
 			  char *out, size_t outlen)
 {
 	const char *v = PQgetvalue(r, row, col);
-	size_t len = strlen(v);
-	bool plain = !PQgetisnull(r, row, col) && len < outlen;
+	bool plain = !PQgetisnull(r, row, col) && strlen(v) < outlen &&
+		     plain_ascii(v, spaces);
 
-	for (size_t i = 0; plain && i < len; i++)
-		plain = v[i] > (spaces ? 0x1f : 0x20) && v[i] < 0x7f;
 	snprintf(out, outlen, "%s",
 		 PQgetisnull(r, row, col) ? ""
 		 : plain		  ? v
@@ -352,8 +350,7 @@ static bool note_service_change(const char *service, void *ctx)
 
 struct service_list {
 	struct push *p;
-	char (*names)[REQ_SERVICE_MAX + 1];
-	size_t count, cap;
+	struct service_set set;
 	bool ok;
 };
 
@@ -362,19 +359,8 @@ static void push_service(const char *service, void *ctx)
 	struct service_list *l = ctx;
 	const char *v[] = {service};
 
-	if (l->ok && l->count == l->cap) {
-		size_t cap = l->cap != 0 ? l->cap * 2 : 16;
-		void *more = reallocarray(l->names, cap, sizeof l->names[0]);
-		l->ok = more != NULL;
-		if (more != NULL) {
-			l->names = more;
-			l->cap = cap;
-		}
-	}
-	if (!l->ok)
-		return;
-	snprintf(l->names[l->count++], sizeof l->names[0], "%s", service);
-	l->ok = run(l->p,
+	l->ok = l->ok && service_set_add(&l->set, service) &&
+		run(l->p,
 		    "INSERT INTO apikey.verifier_services (service) "
 		    "VALUES ($1)",
 		    1, v);
@@ -390,16 +376,14 @@ static bool push_services(struct push *p)
 	l.ok = run(p, "DELETE FROM apikey.verifier_services", 0, NULL) &&
 	       store_verifier_each(p->s, push_service, &l) == STORE_OK && l.ok;
 	if (l.ok) {
-		row_mac_services(central.seal_key,
-				 l.names != NULL ? l.names[0] : "", l.count,
-				 sizeof l.names[0], seal);
+		row_mac_services(central.seal_key, &l.set, seal);
 		sodium_bin2hex(hex, sizeof hex, seal, sizeof seal);
 		l.ok = run(p,
 			   "UPDATE apikey.meta SET verifier_seal = "
 			   "decode($1, 'hex') WHERE id = 1",
 			   1, v);
 	}
-	free(l.names);
+	service_set_free(&l.set);
 	if (!l.ok && p->err[0] == '\0')
 		snprintf(p->err, p->errlen, "writing the verifier services");
 	return l.ok;
@@ -436,13 +420,11 @@ static bool push_changes(struct push *p)
 	static const view_change_fn fns[VIEW_CHANGE_KINDS] = {
 	    [VIEW_KEY_CHANGED] = push_key,
 	    [VIEW_KEY_DELETED] = push_delete,
-	    [VIEW_SERVICE_ADDED] = note_service_change,
-	    [VIEW_SERVICE_REMOVED] = note_service_change};
+	    [VIEW_SERVICES_CHANGED] = note_service_change};
 
 	/* deletes first: a name a deleted key held may be taken again */
 	static const enum view_change order[] = {
-	    VIEW_KEY_DELETED, VIEW_KEY_CHANGED, VIEW_SERVICE_ADDED,
-	    VIEW_SERVICE_REMOVED};
+	    VIEW_KEY_DELETED, VIEW_KEY_CHANGED, VIEW_SERVICES_CHANGED};
 
 	for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
 		if (view_changes(p->s, order[i], fns[order[i]], p) !=

@@ -107,21 +107,6 @@ static long long uid_value(const char *text)
 	return uid;
 }
 
-/* A user name this machine does not know, for the hosts that do: plain
- * printable ASCII, as the user databases hold. */
-static bool user_name_plain(const char *user)
-{
-	size_t len = strlen(user);
-
-	if (len == 0 || len > REQ_USER_MAX || user[0] == '-')
-		return false;
-	for (size_t i = 0; i < len; i++)
-		if (user[i] <= 0x20 || user[i] >= 0x7f || user[i] == '/' ||
-		    user[i] == ':')
-			return false;
-	return true;
-}
-
 /* The key's user and uid: the account here; with --central, --uid may
  * give the uid of an account this machine does not have, and must agree
  * with the one it has. */

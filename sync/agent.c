@@ -51,64 +51,87 @@ struct apply {
 	size_t errlen;
 };
 
+/* A local store error as err's text; false. */
+static bool local_failed(struct apply *ap, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "%s", store_error(ap->ss->s));
+	return false;
+}
+
+/* A key not to be mirrored (damaged, or not for this host's groups): an
+ * incremental change drops a copy the host holds; a full one leaves it
+ * unseen, so the sweep removes it. */
+static bool not_mirrored(struct apply *ap, const struct key_record *rec,
+			 const char *damaged, char *err, size_t errlen)
+{
+	enum store_result r;
+
+	if (damaged != NULL) {
+		syslog(LOG_ERR,
+		       "central key %s not mirrored: damaged in the central "
+		       "store (%s)",
+		       rec->id, damaged);
+		ap->skipped++;
+	}
+	if (ap->full)
+		return true;
+	r = mirror_drop(ap->ss->s, rec->id);
+	if (r == STORE_OK)
+		ap->dropped++;
+	return r == STORE_OK || r == STORE_NOT_FOUND ||
+	       local_failed(ap, err, errlen);
+}
+
+/* An older sealed row put back: the host's later copy stays. */
+static bool keep_later_copy(struct apply *ap, const struct key_record *rec,
+			    char *err, size_t errlen)
+{
+	syslog(LOG_WARNING,
+	       "central key %s: the central store offers revision %lld, "
+	       "older than this host's copy, which is kept",
+	       rec->id, rec->central_revision);
+	ap->skipped++;
+	return !ap->full || mirror_seen(ap->ss->s, rec->id) == STORE_OK ||
+	       local_failed(ap, err, errlen);
+}
+
+/* A key a local key blocks (its id or name): any older copy goes too,
+ * so it cannot stay in force with its old lists. */
+static bool blocked(struct apply *ap, const struct key_record *rec, char *err,
+		    size_t errlen)
+{
+	enum store_result r = mirror_drop(ap->ss->s, rec->id);
+	char user[96], name[96];
+
+	syslog(LOG_WARNING,
+	       "central key %s (%s/%s) not mirrored: a local key holds its id "
+	       "or its name, or this host saw it deleted",
+	       rec->id, log_quote(rec->user, user, sizeof user),
+	       log_quote(rec->name, name, sizeof name));
+	ap->skipped++;
+	return r == STORE_OK || r == STORE_NOT_FOUND ||
+	       local_failed(ap, err, errlen);
+}
+
 static bool apply_key(const struct key_record *rec,
 		      const unsigned char hash[KEY_HASH_LEN],
 		      const char *damaged, void *ctx, char *err, size_t errlen)
 {
 	struct apply *ap = ctx;
 	const struct agent_options *opt = ap->ss->opt;
-	char user[96], name[96];
 	enum store_result r;
 
-	if (damaged != NULL || !central_key_for_host(rec, opt->conf.groups,
-						     opt->conf.group_count)) {
-		if (damaged != NULL) {
-			syslog(LOG_ERR,
-			       "central key %s not mirrored: damaged in the "
-			       "central store (%s)",
-			       rec->id, damaged);
-			ap->skipped++;
-		}
-		r = ap->full ? STORE_OK : mirror_drop(ap->ss->s, rec->id);
-		if (r == STORE_OK && !ap->full)
-			ap->dropped++;
-		return r == STORE_OK || r == STORE_NOT_FOUND ||
-		       (snprintf(err, errlen, "%s", store_error(ap->ss->s)),
-			false);
-	}
-	if (mirror_holds_newer(ap->ss->s, rec->id, rec->central_revision)) {
-		/* an older sealed row put back: the later copy stays */
-		syslog(LOG_WARNING,
-		       "central key %s: the central store offers revision "
-		       "%lld, older than this host's copy, which is kept",
-		       rec->id, rec->central_revision);
-		ap->skipped++;
-		if (!ap->full || mirror_seen(ap->ss->s, rec->id) == STORE_OK)
-			return true;
-		snprintf(err, errlen, "%s", store_error(ap->ss->s));
-		return false;
-	}
+	if (damaged != NULL ||
+	    !central_key_for_host(rec, opt->conf.groups, opt->conf.group_count))
+		return not_mirrored(ap, rec, damaged, err, errlen);
+	if (mirror_holds_newer(ap->ss->s, rec->id, rec->central_revision))
+		return keep_later_copy(ap, rec, err, errlen);
 	r = mirror_put(ap->ss->s, rec, hash);
-	if (r == STORE_CONFLICT) {
-		/* an older copy must not stay in force with its old lists */
-		r = mirror_drop(ap->ss->s, rec->id);
-		syslog(LOG_WARNING,
-		       "central key %s (%s/%s) not mirrored: a local key holds "
-		       "its id or its name, or this host saw it deleted or "
-		       "holds a later copy",
-		       rec->id, log_quote(rec->user, user, sizeof user),
-		       log_quote(rec->name, name, sizeof name));
-		ap->skipped++;
-		if (r == STORE_OK || r == STORE_NOT_FOUND)
-			return true;
-		snprintf(err, errlen, "%s", store_error(ap->ss->s));
-		return false;
-	}
+	if (r == STORE_CONFLICT)
+		return blocked(ap, rec, err, errlen);
 	if (r != STORE_OK ||
-	    (ap->full && mirror_seen(ap->ss->s, rec->id) != STORE_OK)) {
-		snprintf(err, errlen, "%s", store_error(ap->ss->s));
-		return false;
-	}
+	    (ap->full && mirror_seen(ap->ss->s, rec->id) != STORE_OK))
+		return local_failed(ap, err, errlen);
 	ap->put++;
 	return true;
 }

@@ -39,12 +39,9 @@ static const char *text_or_null(const char *text)
 {
 	size_t len = strlen(text);
 
-	if (len == 0 || len > REPORT_TEXT_MAX)
-		return NULL;
-	for (size_t i = 0; i < len; i++)
-		if (text[i] < 0x20 || text[i] > 0x7e)
-			return NULL;
-	return text;
+	return len > 0 && len <= REPORT_TEXT_MAX && plain_ascii(text, true)
+		   ? text
+		   : NULL;
 }
 
 /* One row's parameters: a use is sent with its time and address, a new
